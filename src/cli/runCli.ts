@@ -1,0 +1,137 @@
+// The command line: arguments -> options -> the pure core -> printed results and an exit status.
+// The only place that prints; the only catch-all.
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { compile, validateSource } from '../compile.js';
+import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { findDrift, writeRenderedTree } from '../emit/renderedTree.js';
+import type { SourceText } from '../load/sourceDocument.js';
+import { formatDiagnostics } from './formatDiagnostics.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.js';
+import { parseOptions, USAGE, type CliOptions } from './options.js';
+import { VERSION } from './version.js';
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const options = parseOptions(argv);
+    switch (options.command) {
+      case 'help':
+        io.stdout(USAGE);
+        return EXIT_OK;
+      case 'version':
+        io.stdout(`fortress ${VERSION}\n`);
+        return EXIT_OK;
+      case 'validate':
+        return await validateCommand(options, io);
+      case 'render':
+        return await renderCommand(options, io);
+    }
+  } catch (cause) {
+    if (cause instanceof UsageError) {
+      io.stderr(`fortress: ${cause.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    if (isFileSystemError(cause)) {
+      io.stderr(`fortress: ${describeFileSystemError(cause)}\n`);
+      return EXIT_USAGE;
+    }
+    const detail = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+    io.stderr(`fortress: internal error, this is a bug in fortress. Please report it with the command you ran and this output:\n${detail}\n`);
+    return EXIT_USAGE;
+  }
+}
+
+async function validateCommand(options: CliOptions, io: CliIo): Promise<number> {
+  const topology = await readSource(io, options.topology);
+  const { topology: valid, diagnostics } = validateSource(topology);
+  if (!valid) return reportInvalid(diagnostics, options, io);
+  if (options.format === 'json') io.stdout(formatDiagnostics([], 'json'));
+  else if (options.format === 'text') io.stdout(`${options.topology}: valid (${Object.keys(valid.hosts).length} hosts, ${Object.keys(valid.sites).length} sites)\n`);
+  return EXIT_OK;
+}
+
+async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
+  const paths = resolvePaths(options, io.cwd);
+  const topology = await readSource(io, options.topology);
+  const lock = await readSource(io, paths.lockDisplay, { optional: true });
+  const { compiled, diagnostics } = compile({ topology, ...(lock ? { lock } : {}), source: paths.source });
+  if (!compiled) return reportInvalid(diagnostics, options, io);
+
+  const drift = await findDrift(paths.out, compiled.files, paths.lock, compiled.lockText);
+  const display = (path: string) => relative(io.cwd, path) || '.';
+  if (options.check) {
+    if (drift.length === 0) {
+      if (options.format === 'text') io.stdout(`${options.out}/ and ${paths.lockDisplay} are up to date\n`);
+      return EXIT_OK;
+    }
+    for (const d of drift) {
+      const message = `${display(d.path)} is ${d.kind === 'changed' ? 'out of date' : d.kind === 'missing' ? 'missing' : 'not produced by the topology'}`;
+      io.stderr(options.format === 'github' ? `::error file=${display(d.path)},title=fortress render --check::${message}; run \`fortress render\` and commit the result\n` : `${message}\n`);
+    }
+    io.stderr(`${drift.length} file${drift.length === 1 ? '' : 's'} out of date: run \`fortress render\` and commit the result\n`);
+    return EXIT_FAILED;
+  }
+
+  if (drift.length > 0) await writeRenderedTree(paths.out, compiled.files, paths.lock, compiled.lockText);
+  if (options.format === 'text') {
+    const hosts = compiled.model.hosts.length;
+    io.stdout(
+      drift.length === 0
+        ? `${options.out}/ is up to date (${compiled.files.length} files, ${hosts} hosts)\n`
+        : `rendered ${compiled.files.length} files for ${hosts} hosts into ${options.out}/ (${drift.length} changed)\n`,
+    );
+  }
+  return EXIT_OK;
+}
+
+function reportInvalid(diagnostics: Diagnostic[], options: CliOptions, io: CliIo): number {
+  const formatted = formatDiagnostics(sortDiagnostics(diagnostics), options.format);
+  if (options.format === 'json') io.stdout(formatted);
+  else io.stderr(formatted);
+  return EXIT_FAILED;
+}
+
+interface Paths {
+  out: string;
+  lock: string;
+  lockDisplay: string;
+  /** The topology relative to the directory that holds rendered/: what the generated headers name. */
+  source: string;
+}
+
+export function lockPathFor(topologyPath: string): string {
+  const name = basename(topologyPath).replace(/\.(ya?ml|json)$/i, '');
+  return `${dirname(topologyPath)}/${name}.lock.json`;
+}
+
+function resolvePaths(options: CliOptions, cwd: string): Paths {
+  const topology = resolve(cwd, options.topology);
+  const out = resolve(cwd, options.out);
+  const lockDisplay = lockPathFor(options.topology);
+  return {
+    out,
+    lock: resolve(cwd, lockDisplay),
+    lockDisplay,
+    source: relative(dirname(out), topology).split(sep).join('/'),
+  };
+}
+
+async function readSource(io: CliIo, path: string): Promise<SourceText>;
+async function readSource(io: CliIo, path: string, opts: { optional: true }): Promise<SourceText | undefined>;
+async function readSource(io: CliIo, path: string, { optional = false } = {}): Promise<SourceText | undefined> {
+  try {
+    return { path, text: await readFile(resolve(io.cwd, path), 'utf8') };
+  } catch (cause) {
+    if (optional && (cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw cause;
+  }
+}
+
+function isFileSystemError(cause: unknown): cause is NodeJS.ErrnoException {
+  return cause instanceof Error && typeof (cause as NodeJS.ErrnoException).code === 'string' && typeof (cause as NodeJS.ErrnoException).syscall === 'string';
+}
+
+function describeFileSystemError(cause: NodeJS.ErrnoException): string {
+  const what = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'not a directory', ENOSPC: 'no space left on device' }[cause.code ?? ''];
+  return `cannot ${cause.syscall} ${cause.path ?? ''}: ${what ?? cause.message}`;
+}

@@ -1,0 +1,37 @@
+// Every diagnostic code fortress can report, in one place. Codes are stable: a code is never
+// reused for another meaning. docs/diagnostics.md is generated from this table (npm run docs).
+export const catalogue = {
+  FT100: 'The topology file is empty.',
+  FT101: 'The file is not valid YAML (or JSON, for the lock file).',
+  FT102: 'A mapping has the same key twice.',
+  FT103: 'Too many alias expansions: the document looks like an alias bomb.',
+  FT104: 'The lock file does not have the shape fortress writes.',
+  FT201: 'Unknown key: a typo must not be silently ignored.',
+  FT202: 'A required key is missing.',
+  FT203: 'A value has the wrong type.',
+  FT204: 'A value is not one of the allowed values.',
+  FT205: 'A string does not have the required form (this also stops injection into rendered files).',
+  FT206: 'A number, length or count is out of range.',
+  FT207: 'A list has the same item twice.',
+  FT301: 'A reference names a site, host, service or backend that does not exist.',
+  FT302: 'A hub has no endpoint, so no spoke can dial it.',
+  FT303: 'In a full mesh, two hosts without endpoints cannot reach each other.',
+  FT304: 'A hub-and-spoke mesh has no hub.',
+  FT305: 'An address is not inside mesh.cidr, or is not a valid IPv4 address.',
+  FT306: "An address is the network's network or broadcast address.",
+  FT307: 'Two hosts have the same mesh address.',
+  FT308: 'A public key is not a WireGuard key (44 characters of base64 encoding 32 bytes).',
+  FT309: 'Two hosts have the same public key.',
+  FT310: 'A host stores a data class outside the countries policy.residency allows.',
+  FT311: 'A backend server points at a host that does not run the service.',
+  FT312: 'A host runs more than one load balancer.',
+  FT313: "Two of a host's roles set the same sysctl to different values.",
+  FT314: 'A hub must forward packets (net.ipv4.ip_forward = 1).',
+  FT315: 'A sysctl key is outside the kernel namespaces (net, vm, kernel, fs, ...).',
+  FT316: 'Two listeners on one host use the same port.',
+  FT317: 'mesh.cidr is not a usable IPv4 network.',
+  FT318: 'An endpoint or address is not a valid IP address or DNS name.',
+  FT401: 'mesh.cidr has no free address left for a new host.',
+} as const;
+
+export type DiagnosticCode = keyof typeof catalogue;

@@ -1,0 +1,23 @@
+// /etc/sysctl.d/90-fortress.conf, one per host; applied with `sysctl -p <file>`.
+import type { HostModel, TopologyModel } from '../../model/topologyModel.js';
+import { loadTemplate } from '../template.js';
+import { generatedHeader, hostFile, type RenderContext, type RenderedFile } from '../renderedFile.js';
+
+interface SysctlTemplate {
+  header: string;
+  host: string;
+  roles: string;
+  settings: { key: string; value: string }[];
+}
+
+const template = loadTemplate<SysctlTemplate>(new URL('./90-fortress.conf.hbs', import.meta.url));
+
+export function renderSysctlConfig(model: TopologyModel, host: HostModel, context: RenderContext): RenderedFile {
+  const content = template({
+    header: generatedHeader(context.source, model.name),
+    host: host.name,
+    roles: host.roles.length > 0 ? host.roles.join(', ') : 'none',
+    settings: host.sysctl.map(([key, value]) => ({ key, value })),
+  });
+  return hostFile(host.name, '/etc/sysctl.d/90-fortress.conf', content, 0o644, 'sysctl');
+}

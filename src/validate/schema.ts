@@ -1,0 +1,96 @@
+// JSON Schema validation with ajv, each error mapped back to the YAML node it is about.
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { DiagnosticCode } from '../diagnostics/catalogue.js';
+import type { Locate, PathSegment } from '../load/sourceDocument.js';
+import type { TopologyInput } from './topologyInput.js';
+import { didYouMean } from './suggest.js';
+
+export const topologySchema = JSON.parse(readFileSync(new URL('../../schema/topology.schema.json', import.meta.url), 'utf8')) as object;
+
+const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+const validateTopology = ajv.compile<TopologyInput>(topologySchema);
+
+export function checkSchema(value: unknown, locate: Locate): Diagnostic[] {
+  if (validateTopology(value)) return [];
+  const errors = validateTopology.errors ?? [];
+  // A bad property name is reported twice by ajv: once by the name's own rule, once by propertyNames.
+  return errors.filter((e) => e.keyword !== 'propertyNames' && e.keyword !== 'if').map((e) => schemaDiagnostic(e, locate));
+}
+
+function schemaDiagnostic(e: ErrorObject, locate: Locate): Diagnostic {
+  const path = pointerToPath(e.instancePath);
+  const where = describePath(path);
+  const description = (e.parentSchema as { description?: string } | undefined)?.description;
+  const params = e.params as Record<string, unknown>;
+  const propertyName = (e as { propertyName?: string }).propertyName;
+
+  if (propertyName !== undefined) {
+    return at('FT205', [...path, propertyName], 'key', `key "${propertyName}" in ${where} must be ${description ?? 'a valid name'}`);
+  }
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+      return at('FT201', [...path, key], 'key', `unknown key "${key}" in ${where}`, didYouMean(key, known) ?? (known.length ? `allowed keys: ${known.join(', ')}` : undefined));
+    }
+    case 'required':
+      return at('FT202', path, 'value', `${where} is missing the required key "${String(params.missingProperty)}"`);
+    case 'type':
+      return at('FT203', path, 'value', `${where} must be ${article(String(params.type).replace(',', ' or '))}, not ${describeValue(e.data)}`);
+    case 'const':
+      return at('FT204', path, 'value', `${where} must be ${JSON.stringify(params.allowedValue)}`);
+    case 'enum':
+      return at('FT204', path, 'value', `${where} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, typeof e.data === 'string' ? didYouMean(e.data, (params.allowedValues as unknown[]).map(String)) : undefined);
+    case 'pattern':
+      return at('FT205', path, 'value', `${where} must be ${description ?? `of the form ${String(params.pattern)}`}, not ${describeValue(e.data)}`);
+    case 'minimum':
+    case 'maximum':
+      return at('FT206', path, 'value', `${where} must be ${e.keyword === 'minimum' ? 'at least' : 'at most'} ${String(params.limit)}, not ${String(e.data)}`);
+    case 'minItems':
+    case 'minProperties':
+      return at('FT206', path, 'value', `${where} must have at least ${String(params.limit)} ${e.keyword === 'minItems' ? 'item' : 'entry'}${params.limit === 1 ? '' : 's'}`);
+    case 'maxLength':
+      return at('FT206', path, 'value', `${where} must be at most ${String(params.limit)} characters long`);
+    case 'uniqueItems':
+      return at('FT207', [...path, Number(params.j)], 'value', `${where} lists the same item twice`);
+    default:
+      return at('FT203', path, 'value', `${where} ${e.message ?? 'is invalid'}`);
+  }
+
+  function at(code: DiagnosticCode, p: readonly PathSegment[], part: 'key' | 'value', message: string, hint?: string): Diagnostic {
+    return error(code, locate(p, part), message, hint);
+  }
+}
+
+function pointerToPath(pointer: string): PathSegment[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
+
+/** `hosts.oslo-db-01.ssh.port`, `loadBalancers.edge.frontends[0].bind`, or "the topology". */
+export function describePath(path: readonly PathSegment[]): string {
+  if (path.length === 0) return 'the topology';
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  return `${typeof value} ${String(value)}`;
+}
+
+function article(type: string): string {
+  const words: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false' };
+  return type
+    .split(' or ')
+    .map((t) => words[t] ?? t)
+    .join(' or ');
+}

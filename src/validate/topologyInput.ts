@@ -1,0 +1,78 @@
+// The topology as written, once the JSON Schema has accepted it. Optional fields are still
+// optional here; defaults are applied when the model is built.
+export type SysctlValue = number | string;
+export type SysctlMap = Record<string, SysctlValue>;
+export type TerraformValue = string | number | boolean;
+
+export interface TopologyInput {
+  version: 1;
+  name: string;
+  mesh: MeshInput;
+  sites: Record<string, SiteInput>;
+  hosts: Record<string, HostInput>;
+  services?: Record<string, ServiceInput>;
+  loadBalancers?: Record<string, LoadBalancerInput>;
+  sysctl?: { defaults?: SysctlMap; roles?: Record<string, SysctlMap> };
+  policy?: { residency?: Record<string, string[]> };
+}
+
+export type MeshShape = 'hub-and-spoke' | 'full-mesh';
+
+export interface MeshInput {
+  interface?: string;
+  cidr: string;
+  listenPort?: number;
+  mtu?: number;
+  persistentKeepalive?: number;
+  shape?: MeshShape;
+  presharedKeys?: boolean;
+}
+
+export interface SiteInput {
+  provider: string;
+  region: string;
+  country: string;
+}
+
+export interface HostInput {
+  site: string;
+  roles?: string[];
+  endpoint?: string;
+  meshAddress?: string;
+  publicKey: string;
+  stores?: string[];
+  ssh?: { address: string; user?: string; port?: number; hostKey?: string };
+  terraform?: Record<string, TerraformValue>;
+  sysctl?: SysctlMap;
+}
+
+export interface ServiceInput {
+  port: number;
+  hosts: string[];
+}
+
+export interface LoadBalancerInput {
+  hosts: string[];
+  frontends: FrontendInput[];
+  backends: Record<string, BackendInput>;
+}
+
+export interface FrontendInput {
+  name: string;
+  bind: string;
+  backend: string;
+}
+
+export interface BackendInput {
+  mode?: 'tcp' | 'http';
+  balance?: 'roundrobin' | 'leastconn' | 'first' | 'source';
+  check?: { interval?: string; rise?: number; fall?: number };
+  servers: ServerInput[];
+}
+
+export interface ServerInput {
+  host: string;
+  service: string;
+  backup?: boolean;
+  weight?: number;
+}
