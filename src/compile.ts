@@ -5,6 +5,7 @@ import { allocateAddresses } from './allocate/allocateAddresses.js';
 import { parseIpv4Network } from './allocate/ipv4Network.js';
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 import { buildManifest } from './emit/manifest.js';
+import { parseJsonDocument } from './load/jsonDocument.js';
 import { parseSourceDocument, type SourceText } from './load/sourceDocument.js';
 import { buildModel } from './model/buildModel.js';
 import type { TopologyModel } from './model/topologyModel.js';
@@ -47,7 +48,7 @@ export function compile(input: CompileInput): { compiled?: Compiled; diagnostics
   let previous = emptyLock(network.cidr);
   let locateLock = parsed.document.locate;
   if (input.lock) {
-    const lockDocument = parseSourceDocument(input.lock);
+    const lockDocument = parseJsonDocument(input.lock);
     if (!lockDocument.document) return { diagnostics: lockDocument.diagnostics };
     const read = readLock(lockDocument.document);
     if (!read.lock) return { diagnostics: read.diagnostics };

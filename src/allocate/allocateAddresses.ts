@@ -42,15 +42,15 @@ export function allocateAddresses(
   }
 
   for (const [name, text] of Object.entries(previous.addresses).sort(([a], [b]) => a.localeCompare(b))) {
-    const at = locate.lock(['addresses', name]);
+    const at = () => locate.lock(['addresses', name]); // positions cost a full parse: only on error
     const address = parseIpv4(text);
     const problem = checkAddressInNetwork(text, network);
     if (address === undefined || problem === 'invalid' || problem === 'outside') {
-      diagnostics.push(error('FT305', at, `locked address ${text} of host "${name}" is not inside mesh.cidr ${network.cidr}`, `delete "${name}" from the lock's addresses to allocate it a new one`));
+      diagnostics.push(error('FT305', at(), `locked address ${text} of host "${name}" is not inside mesh.cidr ${network.cidr}`, `delete "${name}" from the lock's addresses to allocate it a new one`));
       continue;
     }
     if (problem !== undefined) {
-      diagnostics.push(error('FT306', at, `locked address ${text} of host "${name}" is the ${problem} address of ${network.cidr}`, `delete "${name}" from the lock's addresses to allocate it a new one`));
+      diagnostics.push(error('FT306', at(), `locked address ${text} of host "${name}" is the ${problem} address of ${network.cidr}`, `delete "${name}" from the lock's addresses to allocate it a new one`));
       continue;
     }
     const host = topology.hosts[name];

@@ -57,7 +57,7 @@ async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
   const { compiled, diagnostics } = compile({ topology, ...(lock ? { lock } : {}), source: paths.source });
   if (!compiled) return reportInvalid(diagnostics, options, io);
 
-  const drift = await findDrift(paths.out, compiled.files, paths.lock, compiled.lockText);
+  const drift = findDrift(paths.out, compiled.files, paths.lock, compiled.lockText);
   const display = (path: string) => relative(io.cwd, path) || '.';
   if (options.check) {
     if (drift.length === 0) {
@@ -72,7 +72,7 @@ async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
     return EXIT_FAILED;
   }
 
-  if (drift.length > 0) await writeRenderedTree(paths.out, compiled.files, paths.lock, compiled.lockText);
+  if (drift.length > 0) writeRenderedTree(paths.out, compiled.files, paths.lock, compiled.lockText);
   if (options.format === 'text') {
     const hosts = compiled.model.hosts.length;
     io.stdout(
