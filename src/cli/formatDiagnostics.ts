@@ -12,7 +12,12 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], format: Di
 
 function textLine(d: Diagnostic): string {
   const { file, start } = d.span;
-  return `${file}:${start.line}:${start.col}: ${d.severity} ${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`;
+  return oneLine(`${file}:${start.line}:${start.col}: ${d.severity} ${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`);
+}
+
+/** Messages quote what users wrote; a newline in there must not start a second, forged diagnostic. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 // https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#setting-an-error-message
@@ -25,7 +30,7 @@ function githubLine(d: Diagnostic): string {
     `endLine=${end.line}`,
     `title=${escapeProperty(`fortress ${d.code}`)}`,
   ].join(',');
-  return `::${d.severity} ${properties}::${escapeData(d.message + (d.hint ? ` (${d.hint})` : ''))}`;
+  return `::${d.severity} ${properties}::${escapeData(oneLine(d.message + (d.hint ? ` (${d.hint})` : '')))}`;
 }
 
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

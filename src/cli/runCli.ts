@@ -72,7 +72,7 @@ async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
     return EXIT_FAILED;
   }
 
-  if (drift.length > 0) writeRenderedTree(paths.out, compiled.files, paths.lock, compiled.lockText);
+  if (drift.length > 0) writeRenderedTree(paths.out, compiled.files, paths.lock, compiled.lockText, drift);
   if (options.format === 'text') {
     const hosts = compiled.model.hosts.length;
     io.stdout(

@@ -5,7 +5,7 @@
 // Synchronous on purpose: thousands of small files read and written one after another beat the same
 // work through the promise API here, and nothing else runs meanwhile.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 
 export interface OutputFile {
@@ -36,7 +36,11 @@ export function findDrift(outDir: string, files: readonly OutputFile[], lockPath
   return drift.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-export function writeRenderedTree(outDir: string, files: readonly OutputFile[], lockPath: string, lockText: string): void {
+/**
+ * Replaces outDir with exactly `files`. Files the drift check found unchanged are hard-linked from the
+ * old tree into the new one rather than written again: the old tree stays intact until the swap.
+ */
+export function writeRenderedTree(outDir: string, files: readonly OutputFile[], lockPath: string, lockText: string, drift: readonly Drift[]): void {
   const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const staging = `${outDir}.tmp-${suffix}`;
   const stagingLock = `${lockPath}.tmp-${suffix}`;
@@ -51,7 +55,12 @@ export function writeRenderedTree(outDir: string, files: readonly OutputFile[], 
   };
   try {
     for (const directory of new Set(files.map((f) => dirname(join(staging, f.path))))) mkdirSync(directory, { recursive: true });
-    for (const f of files) writeFileSync(join(staging, f.path), f.content, { mode: f.mode });
+    const rewritten = new Set(drift.map((d) => d.path));
+    for (const f of files) {
+      const current = join(outDir, f.path);
+      if (rewritten.has(current)) writeFileSync(join(staging, f.path), f.content, { mode: f.mode });
+      else linkSync(current, join(staging, f.path));
+    }
     writeFileSync(stagingLock, lockText);
   } catch (cause) {
     discardStaging();

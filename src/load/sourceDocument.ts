@@ -34,6 +34,8 @@ export function parseSourceDocument(source: SourceText): { document?: SourceDocu
     version: '1.2',
     schema: 'core',
     merge: false,
+    // !!binary, !!timestamp, !!set...: YAML 1.1 types no topology value has; unresolved, they are reported.
+    resolveKnownTags: false,
   });
   const spanAt = (start: number, end: number): SourceSpan => ({
     file: source.path,
@@ -41,9 +43,14 @@ export function parseSourceDocument(source: SourceText): { document?: SourceDocu
     end: lineCounter.linePos(Math.max(start, end)),
   });
 
-  const problems = [...doc.errors, ...doc.warnings];
+  // Duplicate keys are independent mistakes: all of them are reported. After the first syntax error
+  // the parser is guessing, and what it reports next is mostly the same mistake again (an
+  // over-indented line makes every following line "badly indented"), so only that first one counts.
+  const duplicates = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY');
+  const [firstSyntaxError] = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY').sort((a, b) => a.pos[0] - b.pos[0]);
+  const problems = [...duplicates, ...(firstSyntaxError ? [firstSyntaxError] : []), ...doc.warnings];
   if (problems.length > 0) {
-    return { diagnostics: problems.map((problem) => yamlDiagnostic(problem, spanAt)) };
+    return { diagnostics: problems.map((problem) => yamlDiagnostic(problem, spanAt, doc, source.text)) };
   }
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     return { diagnostics: [error('FT100', spanAt(0, 0), 'the file is empty', 'start from the example in topology/topology.yaml')] };
@@ -73,10 +80,23 @@ export function parseSourceDocument(source: SourceText): { document?: SourceDocu
   return { document: { source, value, locate }, diagnostics: [] };
 }
 
-function yamlDiagnostic(problem: YAMLError, spanAt: (start: number, end: number) => SourceSpan): Diagnostic {
+function yamlDiagnostic(problem: YAMLError, spanAt: (start: number, end: number) => SourceSpan, doc: Document, text: string): Diagnostic {
   const span = spanAt(problem.pos[0], problem.pos[1]);
   if (problem.code === 'DUPLICATE_KEY') {
     return error('FT102', span, 'this key appears twice in the same mapping', 'remove or rename one of them');
+  }
+  if (problem.code === 'TAG_RESOLVE_FAILED') {
+    return error('FT101', span, 'YAML tags such as !!binary or !!timestamp are not supported in a topology', 'remove the tag and write a plain value');
+  }
+  if (problem.code === 'MULTIPLE_DOCS') {
+    return error('FT101', span, 'the file holds more than one YAML document, but a topology is a single document', 'remove the "---" line and what follows it, or merge it into the first document');
+  }
+  // yaml notices a missing ] or } where the next line starts; the mistake is where the list or mapping opened.
+  const closing = /end with an? ([\]}])/.exec(problem.message)?.[1];
+  const opened = closing === undefined ? undefined : unclosedFlowCollection(doc, text, closing, problem.pos[0]);
+  if (opened !== undefined) {
+    const what = closing === ']' ? 'list' : 'mapping';
+    return error('FT101', spanAt(opened, opened + 1), `this ${what} is never closed: "${closing === ']' ? '[' : '{'}" has no matching "${closing}"`, `add the "${closing}" at the end of the ${what}`);
   }
   // yaml's messages end with a code excerpt once prettified; we asked for the bare sentence.
   return error('FT101', span, problem.message.split('\n')[0] ?? problem.message);
@@ -104,6 +124,18 @@ function findNode(doc: Document, path: readonly PathSegment[]): FoundNode {
     }
   }
   return found;
+}
+
+/** The start of the innermost flow collection (`[...]` or `{...}`) opened before `before` that does not end with `closing`. */
+function unclosedFlowCollection(doc: Document, text: string, closing: string, before: number): number | undefined {
+  let start: number | undefined;
+  visit(doc, {
+    Collection(_key, node) {
+      const range = node.flow ? node.range : undefined;
+      if (range && range[0] < before && text.slice(range[0], range[1]).trimEnd().slice(-1) !== closing && (start === undefined || range[0] > start)) start = range[0];
+    },
+  });
+  return start;
 }
 
 function firstAliasOffset(doc: Document): number | undefined {

@@ -5,7 +5,7 @@ import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/catalogue.js';
 import type { Locate, PathSegment } from '../load/sourceDocument.js';
 import type { TopologyInput } from './topologyInput.js';
-import { didYouMean } from './suggest.js';
+import { closestName, didYouMean } from './suggest.js';
 
 export const topologySchema = JSON.parse(readFileSync(new URL('../../schema/topology.schema.json', import.meta.url), 'utf8')) as object;
 
@@ -15,8 +15,22 @@ const validateTopology = ajv.compile<TopologyInput>(topologySchema);
 export function checkSchema(value: unknown, locate: Locate): Diagnostic[] {
   if (validateTopology(value)) return [];
   const errors = validateTopology.errors ?? [];
+  // A misspelt key is one mistake: "unknown key contry (did you mean country?)" says it all, so the
+  // "missing required key country" it causes is left out.
+  const misspelt = new Set(errors.filter((e) => e.keyword === 'additionalProperties').map((e) => `${e.instancePath}/${suggestedKey(e) ?? ''}`));
   // A bad property name is reported twice by ajv: once by the name's own rule, once by propertyNames.
-  return errors.filter((e) => e.keyword !== 'propertyNames' && e.keyword !== 'if').map((e) => schemaDiagnostic(e, locate));
+  return errors
+    .filter((e) => e.keyword !== 'propertyNames' && e.keyword !== 'if')
+    .filter((e) => !(e.keyword === 'required' && misspelt.has(`${e.instancePath}/${String((e.params as { missingProperty?: unknown }).missingProperty)}`)))
+    .map((e) => schemaDiagnostic(e, locate));
+}
+
+function knownKeys(e: ErrorObject): string[] {
+  return Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+}
+
+function suggestedKey(e: ErrorObject): string | undefined {
+  return closestName(String((e.params as { additionalProperty?: unknown }).additionalProperty), knownKeys(e));
 }
 
 function schemaDiagnostic(e: ErrorObject, locate: Locate): Diagnostic {
@@ -27,16 +41,17 @@ function schemaDiagnostic(e: ErrorObject, locate: Locate): Diagnostic {
   const propertyName = (e as { propertyName?: string }).propertyName;
 
   if (propertyName !== undefined) {
-    return at('FT205', [...path, propertyName], 'key', `key "${propertyName}" in ${where} must be ${description ?? 'a valid name'}`);
+    return at('FT205', [...path, propertyName], 'key', `key ${quote(propertyName)} in ${where} must be ${description ?? 'a valid name'}`);
   }
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
-      const known = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-      return at('FT201', [...path, key], 'key', `unknown key "${key}" in ${where}`, didYouMean(key, known) ?? (known.length ? `allowed keys: ${known.join(', ')}` : undefined));
+      const known = knownKeys(e);
+      return at('FT201', [...path, key], 'key', `unknown key ${quote(key)} in ${where}`, didYouMean(key, known) ?? (known.length ? `allowed keys: ${known.join(', ')}` : undefined));
     }
     case 'required':
-      return at('FT202', path, 'value', `${where} is missing the required key "${String(params.missingProperty)}"`);
+      // At the key that holds the mapping (`mesh:`), not at whichever of its keys comes first.
+      return at('FT202', path, path.length > 0 ? 'key' : 'value', `${where} is missing the required key "${String(params.missingProperty)}"`);
     case 'type':
       return at('FT203', path, 'value', `${where} must be ${article(String(params.type).replace(',', ' or '))}, not ${describeValue(e.data)}`);
     case 'const':
@@ -53,8 +68,11 @@ function schemaDiagnostic(e: ErrorObject, locate: Locate): Diagnostic {
       return at('FT206', path, 'value', `${where} must have at least ${String(params.limit)} ${e.keyword === 'minItems' ? 'item' : 'entry'}${params.limit === 1 ? '' : 's'}`);
     case 'maxLength':
       return at('FT206', path, 'value', `${where} must be at most ${String(params.limit)} characters long`);
-    case 'uniqueItems':
-      return at('FT207', [...path, Number(params.j)], 'value', `${where} lists the same item twice`);
+    case 'uniqueItems': {
+      // ajv's i is the later of the two equal items: the one to remove.
+      const item = Array.isArray(e.data) ? (e.data as unknown[])[Number(params.i)] : undefined;
+      return at('FT207', [...path, Number(params.i)], 'value', `${where} lists ${item === undefined ? 'the same item' : describeValue(item)} twice`);
+    }
     default:
       return at('FT203', path, 'value', `${where} ${e.message ?? 'is invalid'}`);
   }
@@ -76,7 +94,15 @@ function pointerToPath(pointer: string): PathSegment[] {
 /** `hosts.oslo-db-01.ssh.port`, `loadBalancers.edge.frontends[0].bind`, or "the topology". */
 export function describePath(path: readonly PathSegment[]): string {
   if (path.length === 0) return 'the topology';
-  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+  // A key that is not a plain name is quoted, so a newline in it cannot break the one-line diagnostic.
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : !PLAIN_KEY.test(s) ? `[${JSON.stringify(s)}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
+const PLAIN_KEY = /^[A-Za-z0-9_.-]+$/;
+
+/** A user's key in a message: as JSON, so control characters show as escapes instead of breaking the line. */
+function quote(key: string): string {
+  return JSON.stringify(key.length > 80 ? `${key.slice(0, 77)}...` : key);
 }
 
 function describeValue(value: unknown): string {

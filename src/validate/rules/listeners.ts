@@ -1,12 +1,15 @@
-// Load balancers and services can all listen: one load balancer per host, no two listeners on one port.
+// Load balancers and services can all listen: one load balancer per host, no two listeners on one port,
+// no name twice (frontends, the servers of a backend).
 import { error, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { parseIpv4 } from '../../allocate/ipv4Network.js';
+import type { PathSegment } from '../../load/sourceDocument.js';
 import { entriesOf, type SemanticRule } from './rule.js';
 
 export const checkListeners: SemanticRule = (topology, locate) => {
   const diagnostics: Diagnostic[] = [];
 
   const balancerOf = new Map<string, string>();
+  const wildcardBinds: { lbName: string; hosts: string[]; frontend: string; port: number; at: PathSegment[] }[] = [];
   for (const [lbName, lb] of entriesOf(topology.loadBalancers)) {
     lb.hosts.forEach((host, i) => {
       const other = balancerOf.get(host);
@@ -40,7 +43,19 @@ export const checkListeners: SemanticRule = (topology, locate) => {
         diagnostics.push(error('FT316', locate([...at, 'bind']), `frontends "${clash.name}" and "${frontend.name}" of load balancer "${lbName}" both listen on port ${port}`));
       }
       binds.push({ address, port, name: frontend.name });
+      if (isWildcard(address)) wildcardBinds.push({ lbName, hosts: lb.hosts, frontend: frontend.name, port, at: [...at, 'bind'] });
     });
+
+    // HAProxy names each server after its host, so a host can be one server of a backend only once.
+    for (const [backendName, backend] of entriesOf(lb.backends)) {
+      const seen = new Set<string>();
+      backend.servers.forEach((server, i) => {
+        if (seen.has(server.host)) {
+          diagnostics.push(error('FT207', locate(['loadBalancers', lbName, 'backends', backendName, 'servers', i, 'host']), `backend "${backendName}" lists host "${server.host}" twice`, 'a host is one server of a backend: remove one of the entries'));
+        }
+        seen.add(server.host);
+      });
+    }
   }
 
   const serviceOnPort = new Map<string, string>();
@@ -53,6 +68,16 @@ export const checkListeners: SemanticRule = (topology, locate) => {
       }
       serviceOnPort.set(key, serviceName);
     });
+  }
+
+  // A frontend bound to every address of its host also holds the port on the host's mesh address.
+  for (const bind of wildcardBinds) {
+    for (const host of bind.hosts) {
+      const service = serviceOnPort.get(`${host}:${bind.port}`);
+      if (service !== undefined) {
+        diagnostics.push(error('FT316', locate(bind.at), `frontend "${bind.frontend}" of load balancer "${bind.lbName}" listens on port ${bind.port} of every address of host "${host}", where service "${service}" listens too`, 'bind the frontend to one address, such as 127.0.0.1, or use another port'));
+      }
+    }
   }
   return diagnostics;
 };

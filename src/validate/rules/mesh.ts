@@ -1,5 +1,6 @@
 // The WireGuard mesh can be built: a usable network, reachable hubs, valid and unique keys and addresses.
 import { error, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import ipaddr from 'ipaddr.js';
 import { checkAddressInNetwork, parseIpv4, parseIpv4Network } from '../../allocate/ipv4Network.js';
 import { entriesOf, type SemanticRule } from './rule.js';
 
@@ -35,9 +36,12 @@ export const checkMesh: SemanticRule = (topology, locate) => {
 
   for (const [name, host] of hosts) {
     for (const [field, value] of [['endpoint', host.endpoint], ['ssh', host.ssh?.address]] as const) {
+      const path = field === 'ssh' ? ['hosts', name, 'ssh', 'address'] : ['hosts', name, 'endpoint'];
       if (value !== undefined && looksLikeIpv4(value) && parseIpv4(value) === undefined) {
-        const path = field === 'ssh' ? ['hosts', name, 'ssh', 'address'] : ['hosts', name, 'endpoint'];
         diagnostics.push(error('FT318', locate(path), `"${value}" is not a valid IPv4 address`, 'each of the four numbers must be 0-255'));
+      } else if (value !== undefined && value.includes(':') && !ipaddr.IPv6.isValid(value)) {
+        // The schema's shape for IPv6 is loose (hex groups and colons); ipaddr.js knows the real rules.
+        diagnostics.push(error('FT318', locate(path), `"${value}" is not a valid IPv6 address`, 'write it as in 2001:db8::10, without brackets or a port'));
       }
     }
   }
@@ -48,7 +52,9 @@ export const checkMesh: SemanticRule = (topology, locate) => {
       if (host.meshAddress === undefined) continue;
       const path = ['hosts', name, 'meshAddress'];
       const problem = checkAddressInNetwork(host.meshAddress, network);
-      if (problem === 'invalid' || problem === 'outside') {
+      if (problem === 'invalid') {
+        diagnostics.push(error('FT305', locate(path), `meshAddress ${host.meshAddress} of host "${name}" is not a valid IPv4 address`, 'each of the four numbers must be 0-255'));
+      } else if (problem === 'outside') {
         diagnostics.push(error('FT305', locate(path), `meshAddress ${host.meshAddress} of host "${name}" is not inside mesh.cidr ${network.cidr}`));
       } else if (problem !== undefined) {
         diagnostics.push(error('FT306', locate(path), `meshAddress ${host.meshAddress} of host "${name}" is the ${problem} address of ${network.cidr}`, 'pick an address between them'));
@@ -68,7 +74,7 @@ export const checkMesh: SemanticRule = (topology, locate) => {
   for (const [name, host] of hosts) {
     const path = ['hosts', name, 'publicKey'];
     if (!isWireGuardKey(host.publicKey)) {
-      diagnostics.push(error('FT308', locate(path), `publicKey of host "${name}" is not a WireGuard public key`, 'it is 44 characters of base64 ending in "=", as printed by `wg pubkey` or `fortress keys bootstrap`'));
+      diagnostics.push(error('FT308', locate(path), `publicKey of host "${name}" is not a WireGuard public key`, 'it is 44 characters of base64 ending in "=", as printed by `wg pubkey`'));
       continue;
     }
     const other = keyOwner.get(host.publicKey);

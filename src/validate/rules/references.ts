@@ -1,6 +1,6 @@
 // Every name that points somewhere (a site, a host, a service, a backend) resolves.
 import { error, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { didYouMean } from '../suggest.js';
+import { closestName, didYouMean } from '../suggest.js';
 import { entriesOf, type SemanticRule } from './rule.js';
 
 export const checkReferences: SemanticRule = (topology, locate) => {
@@ -31,8 +31,11 @@ export const checkReferences: SemanticRule = (topology, locate) => {
         const hostKnown = expect('host', server.host, hosts, [...at, 'host'], `backend "${backendName}"`);
         const serviceKnown = expect('service', server.service, Object.keys(services), [...at, 'service'], `backend "${backendName}"`);
         const runsOn = services[server.service]?.hosts ?? [];
-        if (hostKnown && serviceKnown && !runsOn.includes(server.host)) {
-          diagnostics.push(error('FT311', locate([...at, 'host']), `backend "${backendName}" sends ${server.service} traffic to host "${server.host}", which does not run ${server.service}`, `add "${server.host}" to services.${server.service}.hosts, or pick one of: ${runsOn.join(', ')}`));
+        // A misspelt host in the service's list is already reported; blaming the server it was meant to be is noise.
+        const meantByTypo = runsOn.some((h) => !hosts.includes(h) && closestName(h, hosts) === server.host);
+        if (hostKnown && serviceKnown && !runsOn.includes(server.host) && !meantByTypo) {
+          const candidates = runsOn.filter((h) => hosts.includes(h));
+          diagnostics.push(error('FT311', locate([...at, 'host']), `backend "${backendName}" sends ${server.service} traffic to host "${server.host}", which does not run ${server.service}`, `add "${server.host}" to services.${server.service}.hosts${candidates.length ? `, or pick one of: ${candidates.join(', ')}` : ''}`));
         }
       });
     }
