@@ -1,16 +1,12 @@
 // JSON Schema validation with ajv, each error mapped back to the YAML node it is about.
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv';
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/catalogue.js';
 import type { Locate, PathSegment } from '../load/sourceDocument.js';
-import type { TopologyInput } from './topologyInput.js';
 import { closestName, didYouMean } from './suggest.js';
 
-export const topologySchema = JSON.parse(readFileSync(new URL('../../schema/topology.schema.json', import.meta.url), 'utf8')) as object;
-
-const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-const validateTopology = ajv.compile<TopologyInput>(topologySchema);
+// Compiled from schema/topology.schema.json at build time (scripts/build-schema-validator.mjs).
+import validateTopology from './generated/topologyValidator.js';
 
 export function checkSchema(value: unknown, locate: Locate): Diagnostic[] {
   if (validateTopology(value)) return [];

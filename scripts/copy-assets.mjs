@@ -1,0 +1,13 @@
+// Copies what tsc does not: the handlebars templates next to their renderers, and the generated
+// JavaScript (the schema validator) next to the module that imports it.
+import { cpSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const copy = (from, to, wanted) => {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) copy(join(from, entry.name), join(to, entry.name), wanted);
+    else if (wanted(entry.name)) cpSync(join(from, entry.name), join(to, entry.name));
+  }
+};
+copy('src/render', 'dist/render', (name) => name.endsWith('.hbs'));
+copy('src/validate', 'dist/validate', (name) => name.endsWith('.js'));
