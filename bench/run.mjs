@@ -1,0 +1,86 @@
+// npm run bench: wall time and peak memory of whole `fortress render` processes on generated topologies.
+// A benchmark that prints a table, not a test: it reports, compares with the targets, and never fails.
+//
+// Each case runs several times and shows the median. The disk is synced before every run: on this
+// machine's virtual disk, directory creation right after mass deletions can be ten times slower,
+// which would measure the previous run's cleanup rather than fortress.
+import { execSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPair, generateTopology } from './generateTopology.mjs';
+
+const bin = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const usageHook = new URL('./reportUsage.mjs', import.meta.url).pathname;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const root = mkdtempSync(join(tmpdir(), 'fortress-bench-'));
+
+function fortress(cwd, ...args) {
+  execSync('sync');
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, ['--import', usageHook, bin, ...args], { cwd, encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const usage = JSON.parse(/@@usage (.*)/.exec(result.stderr)?.[1] ?? 'null');
+  if (result.status !== 0 || !usage) throw new Error(`fortress ${args.join(' ')} failed in ${cwd}:\n${result.stdout}${result.stderr}`);
+  return { seconds, rssMb: usage.maxRssKb / 1024 };
+}
+
+function newRepo(yaml) {
+  const dir = mkdtempSync(join(root, 'repo-'));
+  mkdirSync(join(dir, 'topology'));
+  writeFileSync(join(dir, 'topology/topology.yaml'), yaml);
+  return dir;
+}
+
+function measure(prepare, args) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) runs.push(fortress(prepare(), ...args));
+  const seconds = runs.map((r) => r.seconds).sort((a, b) => a - b);
+  return { median: seconds[Math.floor(seconds.length / 2)], max: seconds.at(-1), rssMb: Math.max(...runs.map((r) => r.rssMb)) };
+}
+
+/** One app host's public key rotated: the hub's wg0.conf, the host's own files and its site's tfvars change. */
+function oneHostChanged(yaml) {
+  const lines = yaml.split('\n');
+  const at = lines.findIndex((l) => /^ {2}(fra|lon)-app-/.test(l));
+  const keyLine = lines.findIndex((l, i) => i > at && l.trimStart().startsWith('publicKey:'));
+  lines[keyLine] = lines[keyLine].replace(/publicKey: .*/, `publicKey: ${generateKeyPair().publicKey}`);
+  return lines.join('\n');
+}
+
+const cases = [
+  { name: '1,000-host hub-and-spoke', topology: generateTopology({ hosts: 1000 }), target: 1.0 },
+  { name: '250-host full mesh', topology: generateTopology({ hosts: 250, shape: 'full-mesh' }), target: 2.0 },
+];
+
+const rows = [];
+for (const { name, topology, target } of cases) {
+  const peers = topology.topology.mesh.shape === 'full-mesh' ? 250 * 249 : 2 * 999;
+  const rendered = newRepo(topology.yaml);
+  fortress(rendered, 'render');
+  const changedYaml = oneHostChanged(topology.yaml);
+
+  rows.push({ name, scenario: 'render into an empty rendered/', peers, target, ...measure(() => newRepo(topology.yaml), ['render']) });
+  rows.push({
+    name,
+    scenario: 'render after one host changed',
+    peers,
+    target,
+    ...measure(() => {
+      const dir = newRepo(topology.yaml);
+      execSync(`cp -r ${join(rendered, 'rendered')} ${dir}/ && cp ${join(rendered, 'topology/topology.lock.json')} ${dir}/topology/`);
+      writeFileSync(join(dir, 'topology/topology.yaml'), changedYaml);
+      return dir;
+    }, ['render']),
+  });
+  rows.push({ name, scenario: 'render --check, up to date', peers, target, ...measure(() => rendered, ['render', '--check']) });
+}
+rmSync(root, { recursive: true, force: true });
+
+const ok = (r) => (r.median <= r.target && r.rssMb <= 200 ? 'yes' : 'NO');
+console.log(`fortress render, median of ${RUNS} runs (wall time includes Node start-up; targets: wall as shown, peak RSS ≤ 200 MB)\n`);
+console.log('| topology | scenario | WireGuard peer sections | median wall | slowest | peak RSS | target | met |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | :---: |');
+for (const r of rows) {
+  console.log(`| ${r.name} | ${r.scenario} | ${r.peers.toLocaleString('en')} | ${r.median.toFixed(2)} s | ${r.max.toFixed(2)} s | ${r.rssMb.toFixed(0)} MB | ≤ ${r.target.toFixed(1)} s | ${ok(r)} |`);
+}
