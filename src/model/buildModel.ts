@@ -74,16 +74,26 @@ function hostWithoutPeers(name: string, topology: TopologyInput, sites: Map<stri
   return host;
 }
 
-/** Defaults, then each role in the order the host lists them, then the host's own settings. */
+// A hub forwards spoke-to-spoke traffic out of the interface it came in on, which makes Linux send an
+// ICMP redirect for every such packet: useless inside a WireGuard mesh, where spokes can only reach
+// each other through the hub. `default` covers wg0, which is created after sysctl.d is applied at boot.
+const HUB_SYSCTL_BASE: Record<string, number> = {
+  'net.ipv4.conf.all.send_redirects': 0,
+  'net.ipv4.conf.default.send_redirects': 0,
+};
+
+/** Hub base settings, the topology's defaults, each role in the host's order, then the host's own. */
 function mergeSysctl(topology: TopologyInput, host: HostInput): [string, string][] {
   const merged = new Map<string, string>();
+  const isHub = host.roles?.includes('hub') ?? false;
   const apply = (settings: Record<string, string | number> | undefined) => {
     for (const [key, value] of Object.entries(settings ?? {})) merged.set(key, String(value));
   };
+  if (isHub) apply(HUB_SYSCTL_BASE);
   apply(topology.sysctl?.defaults);
   for (const role of host.roles ?? []) apply(topology.sysctl?.roles?.[role]);
   apply(host.sysctl);
-  if (host.roles?.includes('hub')) merged.set('net.ipv4.ip_forward', '1');
+  if (isHub) merged.set('net.ipv4.ip_forward', '1');
   return [...merged].sort(([a], [b]) => (a < b ? -1 : 1));
 }
 

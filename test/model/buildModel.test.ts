@@ -32,16 +32,18 @@ describe('buildModel', () => {
     });
   });
 
-  test('sysctl: defaults, then roles, then the host; hubs always forward', () => {
+  test('sysctl: defaults, then roles, then the host; hubs always forward and send no redirects unless told to', () => {
     const model = compileText(
       smallTopology(
-        { hub: { roles: ['hub', 'database'], endpoint: '192.0.2.1', sysctl: { 'vm.swappiness': 1 } }, app: { roles: ['app'] } },
+        { hub: { roles: ['hub', 'database'], endpoint: '192.0.2.1', sysctl: { 'vm.swappiness': 1, 'net.ipv4.conf.default.send_redirects': 1 } }, app: { roles: ['app'] } },
         { sysctl: { defaults: { 'vm.swappiness': 60, 'net.core.somaxconn': 1024 }, roles: { database: { 'vm.swappiness': 10, 'vm.dirty_ratio': 5 } } } },
       ),
     ).model;
     const sysctlOf = (name: string) => model.hosts.find((h) => h.name === name)!.sysctl;
     expect(sysctlOf('hub')).toEqual([
       ['net.core.somaxconn', '1024'],
+      ['net.ipv4.conf.all.send_redirects', '0'],
+      ['net.ipv4.conf.default.send_redirects', '1'],
       ['net.ipv4.ip_forward', '1'],
       ['vm.dirty_ratio', '5'],
       ['vm.swappiness', '1'],

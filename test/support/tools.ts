@@ -13,6 +13,9 @@ const PACKAGES: Record<string, string> = {
   unshare: 'util-linux',
   nsenter: 'util-linux',
   sshd: 'openssh-server',
+  sysctl: 'procps',
+  bash: 'bash',
+  findmnt: 'util-linux',
 };
 
 export function hasTool(name: string): boolean {

@@ -6,17 +6,18 @@ import { generatedHeader, hostFile, type RenderContext, type RenderedFile } from
 interface SysctlTemplate {
   header: string;
   host: string;
-  roles: string;
+  layers: string;
   settings: { key: string; value: string }[];
 }
 
 const template = loadTemplate<SysctlTemplate>(new URL('./90-fortress.conf.hbs', import.meta.url));
 
 export function renderSysctlConfig(model: TopologyModel, host: HostModel, context: RenderContext): RenderedFile {
+  const roles = host.roles.length > 0 ? host.roles.join(', ') : 'none';
   const content = template({
     header: generatedHeader(context.source, model.name),
     host: host.name,
-    roles: host.roles.length > 0 ? host.roles.join(', ') : 'none',
+    layers: host.isHub ? `fortress's hub settings, the topology's defaults, its roles (${roles}), then its own; a hub always forwards` : `the topology's defaults, its roles (${roles}), then its own`,
     settings: host.sysctl.map(([key, value]) => ({ key, value })),
   });
   return hostFile(host.name, '/etc/sysctl.d/90-fortress.conf', content, 0o644, 'sysctl');
