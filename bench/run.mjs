@@ -1,22 +1,25 @@
 // npm run bench: wall time and peak memory of whole `fortress render` processes on generated topologies.
 // A benchmark that prints a table, not a test: it reports, compares with the targets, and never fails.
 //
-// Each case runs several times and shows the median. The disk is synced before every run: on this
-// machine's virtual disk, directory creation right after mass deletions can be ten times slower,
-// which would measure the previous run's cleanup rather than fortress.
+// Each case runs several times and shows the median. The disk is synced and left to settle before
+// every run: on this machine's virtual disk, directory creation swings between 0.02 and 0.8 ms and is
+// slowest right after mass deletions, which would measure the previous run's cleanup, not fortress.
 import { execSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, generateTopology } from './generateTopology.mjs';
 
 const bin = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const usageHook = new URL('./reportUsage.mjs', import.meta.url).pathname;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const root = mkdtempSync(join(tmpdir(), 'fortress-bench-'));
+// Scratch repositories live beside the project, where a checkout would be, not in /tmp: on this
+// machine /tmp creates directories over ten times slower than the rest of the same file system.
+const scratch = new URL('../.bench/', import.meta.url).pathname;
+mkdirSync(scratch, { recursive: true });
+const root = mkdtempSync(scratch);
 
 function fortress(cwd, ...args) {
-  execSync('sync');
+  execSync('sync; sleep 1'); // let the previous run's writes and deletions reach the disk first
   const start = process.hrtime.bigint();
   const result = spawnSync(process.execPath, ['--import', usageHook, bin, ...args], { cwd, encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -75,7 +78,7 @@ for (const { name, topology, target } of cases) {
   });
   rows.push({ name, scenario: 'render --check, up to date', peers, target, ...measure(() => rendered, ['render', '--check']) });
 }
-rmSync(root, { recursive: true, force: true });
+rmSync(scratch, { recursive: true, force: true });
 
 const ok = (r) => (r.median <= r.target && r.rssMb <= 200 ? 'yes' : 'NO');
 console.log(`fortress render, median of ${RUNS} runs (wall time includes Node start-up; targets: wall as shown, peak RSS ≤ 200 MB)\n`);

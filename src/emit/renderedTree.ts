@@ -6,7 +6,7 @@
 // work through the promise API here, and nothing else runs meanwhile.
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 
 export interface OutputFile {
   path: string;
@@ -37,8 +37,13 @@ export function findDrift(outDir: string, files: readonly OutputFile[], lockPath
 }
 
 /**
- * Replaces outDir with exactly `files`. Files the drift check found unchanged are hard-linked from the
- * old tree into the new one rather than written again: the old tree stays intact until the swap.
+ * Replaces outDir with exactly `files`, in a new tree swapped in by renames, so that a render that
+ * fails leaves the old tree and lock as they were.
+ *
+ * The cost follows the change, not the tree: a host directory with no drift is moved into the new tree
+ * with one rename just before the swap (and moved back if the swap fails), and unchanged files of
+ * changed hosts are hard-linked rather than written. On this kind of disk, creating and deleting a
+ * 1,000-host tree's 4,000 directories would otherwise take most of a render.
  */
 export function writeRenderedTree(outDir: string, files: readonly OutputFile[], lockPath: string, lockText: string, drift: readonly Drift[]): void {
   const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -53,10 +58,16 @@ export function writeRenderedTree(outDir: string, files: readonly OutputFile[], 
       } catch {}
     }
   };
+
+  const hadPrevious = existsSync(outDir);
+  const borrowed = hadPrevious ? unchangedHostDirectories(outDir, files, drift) : [];
+  const isBorrowed = new Set(borrowed);
   try {
-    for (const directory of new Set(files.map((f) => dirname(join(staging, f.path))))) mkdirSync(directory, { recursive: true });
     const rewritten = new Set(drift.map((d) => d.path));
-    for (const f of files) {
+    const staged = files.filter((f) => !isBorrowed.has(hostDirectoryOf(f.path) ?? ''));
+    mkdirSync(staging);
+    for (const directory of directoriesOf(['hosts/.', ...staged.map((f) => f.path)])) mkdirSync(join(staging, directory));
+    for (const f of staged) {
       const current = join(outDir, f.path);
       if (rewritten.has(current)) writeFileSync(join(staging, f.path), f.content, { mode: f.mode });
       else linkSync(current, join(staging, f.path));
@@ -67,18 +78,52 @@ export function writeRenderedTree(outDir: string, files: readonly OutputFile[], 
     throw cause;
   }
 
-  // Two renames, not one atomic exchange (Node has no renameat2): if the second fails, the first is undone.
-  const hadPrevious = existsSync(outDir);
-  if (hadPrevious) renameSync(outDir, previous);
+  // Node has no renameat2(RENAME_EXCHANGE), so the swap is two renames; each step is undone on failure.
+  const moved: string[] = [];
   try {
-    renameSync(staging, outDir);
+    for (const directory of borrowed) {
+      renameSync(join(outDir, directory), join(staging, directory));
+      moved.push(directory);
+    }
+    if (hadPrevious) renameSync(outDir, previous);
+    try {
+      renameSync(staging, outDir);
+    } catch (cause) {
+      if (hadPrevious) renameSync(previous, outDir);
+      throw cause;
+    }
   } catch (cause) {
-    if (hadPrevious) renameSync(previous, outDir);
+    for (const directory of moved) renameSync(join(staging, directory), join(outDir, directory));
     discardStaging();
     throw cause;
   }
   renameSync(stagingLock, lockPath);
   if (hadPrevious) rmSync(previous, { recursive: true, force: true });
+}
+
+/**
+ * Every directory the files need, parents before children. Creating each once, in order, costs about
+ * a third fewer system calls than a recursive mkdir per file, and directory creation is slow here.
+ */
+function directoriesOf(paths: readonly string[]): string[] {
+  const directories = new Set<string>();
+  for (const path of paths) {
+    for (let d = posix.dirname(path); d !== '.' && !directories.has(d); d = posix.dirname(d)) directories.add(d);
+  }
+  return [...directories].sort();
+}
+
+/** `hosts/<host>` for a file under a host's tree. */
+function hostDirectoryOf(path: string): string | undefined {
+  const [top, host] = path.split('/');
+  return top === 'hosts' && host !== undefined ? `${top}/${host}` : undefined;
+}
+
+/** Host directories whose every file is current and which hold nothing else. */
+function unchangedHostDirectories(outDir: string, files: readonly OutputFile[], drift: readonly Drift[]): string[] {
+  const touched = new Set(drift.map((d) => hostDirectoryOf(relative(outDir, d.path).split(sep).join('/'))));
+  const directories = new Set(files.map((f) => hostDirectoryOf(f.path)).filter((d): d is string => d !== undefined));
+  return [...directories].filter((d) => !touched.has(d)).sort();
 }
 
 function listFiles(root: string): string[] {

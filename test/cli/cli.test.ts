@@ -57,6 +57,36 @@ describe('fortress render', () => {
     expect(await repo.run('render', '--check')).toMatchObject({ code: 0 });
   });
 
+  test('re-rendering after each edit gives exactly the tree a fresh render of the same topology gives', async () => {
+    repo = TempRepo.withExample();
+    await repo.run('render');
+    const tree = (r: TempRepo) =>
+      Object.fromEntries(Object.entries(r.snapshot()).filter(([p]) => !p.startsWith('topology/topology.yaml')).map(([p, v]) => [p, v.split(' ')[1]]));
+    const edits: [string, string][] = [
+      ['mtu: 1360', 'mtu: 1380'], // every host's wg0.conf
+      ['  lon-app-01:\n    site: london', '  lon-app-02:\n    site: london'], // one host out, one in
+      ['vm.swappiness: 10 }\n\n  oslo-db-02', 'vm.swappiness: 20 }\n\n  oslo-db-02'], // one file of one host
+    ];
+    for (const [from, to] of edits) {
+      const text = repo.read('topology/topology.yaml');
+      expect(text).toContain(from);
+      repo.write('topology/topology.yaml', text.replace(from, to));
+      expect((await repo.run('render')).code).toBe(0);
+
+      const fresh = new TempRepo();
+      try {
+        fresh.write('topology/topology.yaml', repo.read('topology/topology.yaml'));
+        fresh.write('topology/topology.lock.json', repo.read('topology/topology.lock.json'));
+        await fresh.run('render');
+        expect(tree(repo)).toEqual(tree(fresh));
+      } finally {
+        fresh.remove();
+      }
+      expect(readdirSync(repo.dir).filter((n) => n !== 'rendered' && n !== 'topology')).toEqual([]);
+    }
+    expect(existsSync(join(repo.dir, 'rendered/hosts/lon-app-01'))).toBe(false);
+  });
+
   test('a topology change after the lock was written is caught by --check on the lock', async () => {
     repo = TempRepo.withExample();
     await repo.run('render');
