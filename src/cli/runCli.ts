@@ -75,10 +75,12 @@ async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
   if (drift.length > 0) writeRenderedTree(paths.out, compiled.files, paths.lock, compiled.lockText, drift);
   if (options.format === 'text') {
     const hosts = compiled.model.hosts.length;
+    const changedFiles = drift.filter((d) => d.path !== paths.lock).length;
+    const lockChanged = changedFiles < drift.length ? `; ${paths.lockDisplay} updated` : '';
     io.stdout(
       drift.length === 0
         ? `${options.out}/ is up to date (${compiled.files.length} files, ${hosts} hosts)\n`
-        : `rendered ${compiled.files.length} files for ${hosts} hosts into ${options.out}/ (${drift.length} changed)\n`,
+        : `rendered ${compiled.files.length} files for ${hosts} hosts into ${options.out}/ (${changedFiles} added, changed or removed${lockChanged})\n`,
     );
   }
   return EXIT_OK;

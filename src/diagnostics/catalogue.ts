@@ -1,5 +1,5 @@
 // Every diagnostic code fortress can report, in one place. Codes are stable: a code is never
-// reused for another meaning. docs/diagnostics.md is generated from this table (npm run docs).
+// reused for another meaning. The README links here as the reference.
 export const catalogue = {
   FT100: 'The topology file is empty.',
   FT101: 'The file is not valid YAML (or JSON, for the lock file).',
