@@ -61,7 +61,7 @@ export function compile(input: CompileInput): { compiled?: Compiled; diagnostics
 
   const model = buildModel(topology, network, allocated.allocation.addresses);
   const rendered = renderTree(model, { source: input.source });
-  const files = [...rendered, buildManifest(model.name, input.source, rendered)].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const files = [...rendered, buildManifest(model, input.source, rendered)].sort((a, b) => (a.path < b.path ? -1 : 1));
   const lock = allocated.allocation.lock;
   return { compiled: { model, files, lock, lockText: serializeLock(lock) }, diagnostics: [] };
 }

@@ -1,6 +1,8 @@
 // The effects the CLI may use, handed in so tests can run the CLI in-process and capture its output.
 export interface CliIo {
   cwd: string;
+  /** Whether stdout is a terminal that wants colour (a TTY, and NO_COLOR unset). */
+  color?: boolean;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }
@@ -11,5 +13,8 @@ export const EXIT_FAILED = 1;
 /** A usage or I/O error: unknown flag, missing file. */
 export const EXIT_USAGE = 2;
 
-/** A problem with how fortress was called or with the files around it, reported without a stack trace. */
-export class UsageError extends Error {}
+/** A problem with the files or repository around fortress (exit 2), reported without a stack trace. */
+export class InputError extends Error {}
+
+/** A mistake in the command line itself (exit 2): reported with the usage. */
+export class UsageError extends InputError {}

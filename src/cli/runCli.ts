@@ -4,10 +4,15 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { compile, validateSource } from '../compile.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { findDrift, writeRenderedTree } from '../emit/renderedTree.js';
+import { findDrift, readRenderedTree, writeRenderedTree } from '../emit/renderedTree.js';
+import { buildReview, hasChanges } from '../review/buildReview.js';
+import { formatReviewMarkdown } from '../review/formatMarkdown.js';
+import { formatReviewText } from '../review/formatText.js';
+import { snapshotOfCompiled, snapshotOfFiles, type TreeSnapshot } from '../review/treeSnapshot.js';
+import { openGitTree } from './gitTree.js';
 import type { SourceText } from '../load/sourceDocument.js';
 import { formatDiagnostics } from './formatDiagnostics.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError, UsageError, type CliIo } from './io.js';
 import { parseOptions, USAGE, type CliOptions } from './options.js';
 import { VERSION } from './version.js';
 
@@ -25,10 +30,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await validateCommand(options, io);
       case 'render':
         return await renderCommand(options, io);
+      case 'diff':
+        return await diffCommand(options, io);
     }
   } catch (cause) {
-    if (cause instanceof UsageError) {
-      io.stderr(`fortress: ${cause.message}\n\n${USAGE}`);
+    if (cause instanceof InputError) {
+      io.stderr(`fortress: ${cause.message}\n${cause instanceof UsageError ? `\n${USAGE}` : ''}`);
       return EXIT_USAGE;
     }
     if (isFileSystemError(cause)) {
@@ -86,9 +93,48 @@ async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
+/**
+ * `diff`: the working tree's topology compiled in memory, against rendered/ on disk or, with --base,
+ * against the topology and lock as they were at a git ref, also compiled in memory.
+ */
+async function diffCommand(options: CliOptions, io: CliIo): Promise<number> {
+  const paths = resolvePaths(options, io.cwd);
+  const compileSide = async (label: string, read: (path: string) => Promise<SourceText | undefined>): Promise<TreeSnapshot | undefined> => {
+    const topology = await read(options.topology);
+    if (!topology) return snapshotOfFiles(`${label} (no topology)`, new Map());
+    const lock = await read(paths.lockDisplay);
+    const { compiled, diagnostics } = compile({ topology, ...(lock ? { lock } : {}), source: paths.source });
+    if (compiled) return snapshotOfCompiled(label, compiled);
+    io.stderr(`fortress: the topology of ${label} is invalid:\n`);
+    reportInvalid(diagnostics, options, io);
+    return undefined;
+  };
+
+  const head = await compileSide('working tree', (path) => readSource(io, path, { optional: true }));
+  let base: TreeSnapshot | undefined;
+  if (options.base === undefined) {
+    base = snapshotOfFiles(`${options.out}/`, readRenderedTree(paths.out));
+  } else {
+    const tree = await openGitTree(io.cwd, options.base);
+    base = await compileSide(options.base, async (path) => {
+      const text = await tree.read(path);
+      return text === undefined ? undefined : { path: `${options.base}:${path}`, text };
+    });
+  }
+  if (!head || !base) return EXIT_FAILED;
+
+  const review = buildReview(base, head);
+  if (options.format === 'json') io.stdout(`${JSON.stringify(review, null, 2)}\n`);
+  else if (options.format === 'markdown') io.stdout(formatReviewMarkdown(review, options.base === undefined ? {} : { baseRef: options.base }));
+  else io.stdout(formatReviewText(review, { color: io.color === true }));
+  return options.exitCode && hasChanges(review) ? EXIT_FAILED : EXIT_OK;
+}
+
 function reportInvalid(diagnostics: Diagnostic[], options: CliOptions, io: CliIo): number {
-  const formatted = formatDiagnostics(sortDiagnostics(diagnostics), options.format);
-  if (options.format === 'json') io.stdout(formatted);
+  // A diff shown as text or markdown still reports a broken side as plain diagnostics.
+  const format = options.format === 'markdown' ? 'text' : options.format;
+  const formatted = formatDiagnostics(sortDiagnostics(diagnostics), format);
+  if (format === 'json' && options.command !== 'diff') io.stdout(formatted);
   else io.stderr(formatted);
   return EXIT_FAILED;
 }

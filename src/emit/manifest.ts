@@ -1,6 +1,9 @@
 // rendered/manifest.json: every file with its host, path on the host, hash, mode and reload action,
-// so apply (and a reviewer) can tell what belongs where without walking the tree.
+// so apply (and a reviewer) can tell what belongs where without walking the tree; and the resolved
+// facts of the mesh and each host, so a review of two rendered trees can say what changed in words
+// (a host moved site, a peer went away) whether the old tree comes from git or from the disk.
 import { createHash } from 'node:crypto';
+import type { HostModel, MeshModel, SiteModel, TopologyModel } from '../model/topologyModel.js';
 import type { RenderedFile } from '../render/renderedFile.js';
 
 export const MANIFEST_PATH = 'manifest.json';
@@ -14,10 +17,30 @@ export interface ManifestEntry {
   reload: RenderedFile['reload'];
 }
 
+export interface HostFacts {
+  site: string;
+  roles: string[];
+  stores: string[];
+  meshAddress: string;
+  endpoint?: string;
+  publicKey: string;
+  /** Names of the hosts this one has a [Peer] for. */
+  peers: string[];
+  sysctl: Record<string, string>;
+  loadBalancer?: {
+    name: string;
+    frontends: { name: string; bind: string; backend: string }[];
+    backends: Record<string, { servers: { host: string; address: string; port: number; backup: boolean }[] }>;
+  };
+}
+
 export interface Manifest {
   version: 1;
   topology: string;
   source: string;
+  mesh: Omit<MeshModel, 'prefixLength'>;
+  sites: Record<string, Omit<SiteModel, 'name'>>;
+  hosts: Record<string, HostFacts>;
   files: ManifestEntry[];
 }
 
@@ -25,11 +48,15 @@ export function sha256(content: string): string {
   return createHash('sha256').update(content).digest('hex');
 }
 
-export function buildManifest(topologyName: string, source: string, files: readonly RenderedFile[]): RenderedFile {
+export function buildManifest(model: TopologyModel, source: string, files: readonly RenderedFile[]): RenderedFile {
+  const { prefixLength: _, ...mesh } = model.mesh;
   const manifest: Manifest = {
     version: 1,
-    topology: topologyName,
+    topology: model.name,
     source,
+    mesh,
+    sites: Object.fromEntries(model.sites.map(({ name, ...site }) => [name, site])),
+    hosts: Object.fromEntries(model.hosts.map((h) => [h.name, hostFacts(h)])),
     files: files.map((f) => ({
       path: f.path,
       ...(f.host === undefined ? {} : { host: f.host, hostPath: f.hostPath }),
@@ -39,4 +66,25 @@ export function buildManifest(topologyName: string, source: string, files: reado
     })),
   };
   return { path: MANIFEST_PATH, content: `${JSON.stringify(manifest, null, 2)}\n`, mode: 0o644, reload: 'none' };
+}
+
+function hostFacts(host: HostModel): HostFacts {
+  const lb = host.loadBalancer;
+  return {
+    site: host.site.name,
+    roles: host.roles,
+    stores: host.stores,
+    meshAddress: host.meshAddress,
+    ...(host.endpoint === undefined ? {} : { endpoint: host.endpoint }),
+    publicKey: host.publicKey,
+    peers: host.peers.map((p) => p.name),
+    sysctl: Object.fromEntries(host.sysctl),
+    ...(lb && {
+      loadBalancer: {
+        name: lb.name,
+        frontends: lb.frontends.map(({ name, bind, backend }) => ({ name, bind, backend })),
+        backends: Object.fromEntries(lb.backends.map((b) => [b.name, { servers: b.servers.map(({ name, address, port, backup }) => ({ host: name, address, port, backup })) }])),
+      },
+    }),
+  };
 }

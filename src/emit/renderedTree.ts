@@ -126,6 +126,11 @@ function unchangedHostDirectories(outDir: string, files: readonly OutputFile[], 
   return [...directories].filter((d) => !touched.has(d)).sort();
 }
 
+/** The tree on disk as { path: content }, empty when there is none. */
+export function readRenderedTree(outDir: string): Map<string, string> {
+  return new Map(listFiles(outDir).map((path) => [path, readFileSync(join(outDir, path), 'utf8')]));
+}
+
 function listFiles(root: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root, { recursive: true, withFileTypes: true })

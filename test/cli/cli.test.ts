@@ -145,7 +145,9 @@ describe('fortress validate and usage', () => {
   test.each([
     [['frobnicate'], /unknown command "frobnicate"/],
     [['render', '--verbose'], /Unknown option '--verbose'/],
-    [['validate', '--format', 'xml'], /--format must be text, json or github/],
+    [['validate', '--format', 'xml'], /--format of validate must be text, json or github, not "xml"/],
+    [['diff', '--format', 'github'], /--format of diff must be text, markdown or json/],
+    [['render', '--base', 'main'], /--base only applies to diff/],
     [['validate', '--check'], /--check only applies to render/],
     [[], /no command given/],
   ])('usage error %j is exit 2 with the usage', async (argv, message) => {

@@ -1,0 +1,117 @@
+// A review as a pull-request comment: a summary table, risks, then one collapsible section per host.
+// GitHub refuses comments over 65,536 characters, so the comment is fitted to a budget: the table is
+// capped, then the longest diffs are shortened first, and only as a last resort are whole sections
+// left out, always with a note saying what was cut and how to see everything locally.
+import type { HostReview, Review, SiteReview } from './buildReview.js';
+import type { FileChange } from './fileChanges.js';
+import { countsLine } from './formatText.js';
+
+export const GITHUB_COMMENT_LIMIT = 65_536;
+/** Room left for whatever the workflow wraps around the comment (a marker, a footer). */
+const BUDGET = GITHUB_COMMENT_LIMIT - 1_536;
+const TABLE_BUDGET = 16_000;
+
+const DISRUPTION_BADGE = { none: '⚪ none', live: '🟡 live', restart: '🔴 restart' } as const;
+
+export function formatReviewMarkdown(review: Review, { baseRef }: { baseRef?: string } = {}): string {
+  const localCommand = `fortress diff${baseRef ? ` --base ${baseRef}` : ''}`;
+  const title = `### fortress: ${review.base} → ${review.head}`;
+  if (review.hosts.length === 0 && review.sites.length === 0 && review.mesh.length === 0) {
+    return `${title}\n\nNo change to any rendered file.\n`;
+  }
+
+  const head = [title, '', countsLine(review)];
+  if (review.risks.length > 0) head.push('', '**Risks**', '', ...review.risks.map((r) => `- ⚠️ ${cell(r.message)}`));
+  if (review.mesh.length > 0) head.push('', `**Mesh-wide:** ${review.mesh.map(cell).join('; ')}`);
+  head.push('', ...summaryTable(review.hosts));
+
+  const sections: Section[] = [
+    ...review.hosts.map((h) => ({ summary: `<code>${h.host}</code> · ${h.change} · ${h.disruption}`, files: h.files, host: h })),
+    ...review.sites.map((s: SiteReview) => ({ summary: `terraform · site <code>${s.site}</code>`, files: s.files })),
+  ].filter((s) => s.files.length > 0);
+
+  const headText = head.join('\n');
+  const room = BUDGET - headText.length - 600; // the note, if one is needed
+  let { text, linesCut, filesCut } = fitSections(sections, room);
+  let sectionsLeftOut = 0;
+  while (text.length > room && sections.length > 0) {
+    sections.pop();
+    sectionsLeftOut++;
+    ({ text, linesCut, filesCut } = fitSections(sections, room));
+  }
+  const notes: string[] = [];
+  if (linesCut > 0) notes.push(`${linesCut} diff lines of ${filesCut} file${filesCut === 1 ? '' : 's'} were cut`);
+  if (sectionsLeftOut > 0) notes.push(`${sectionsLeftOut} section${sectionsLeftOut === 1 ? ' was' : 's were'} left out`);
+  const note = notes.length > 0 ? `\n\n> ✂️ To fit GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString('en')}-character comment limit, ${notes.join(' and ')}. Run \`${localCommand}\` locally to see everything.` : '';
+  return `${headText}\n\n${text}${note}\n`;
+}
+
+interface Section {
+  summary: string;
+  files: FileChange[];
+}
+
+function summaryTable(hosts: HostReview[]): string[] {
+  const rows = hosts.map((h) => `| \`${h.host}\` | ${h.change} | ${DISRUPTION_BADGE[h.disruption]} | ${h.summary.map(cell).join('<br>') || '—'} |`);
+  const table = ['| host | change | disruption | what changes |', '| --- | --- | --- | --- |'];
+  let length = 0;
+  for (const [i, row] of rows.entries()) {
+    if (length + row.length > TABLE_BUDGET) {
+      const rest = hosts.slice(i);
+      const by = (d: string) => rest.filter((h) => h.disruption === d).length;
+      table.push(`| … | ${rest.length} more hosts | ${by('restart')} restart, ${by('live')} live, ${by('none')} none | see the sections below |`);
+      break;
+    }
+    table.push(row);
+    length += row.length;
+  }
+  return table;
+}
+
+/** Renders the sections with every diff capped at the largest line count that fits the room. */
+function fitSections(sections: Section[], room: number): { text: string; linesCut: number; filesCut: number } {
+  const full = renderSections(sections, Infinity);
+  if (full.text.length <= room) return full;
+  let low = 0;
+  let high = Math.max(0, ...sections.flatMap((s) => s.files.map((f) => f.patch.split('\n').length)));
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (renderSections(sections, mid).text.length <= room) low = mid;
+    else high = mid - 1;
+  }
+  return renderSections(sections, Math.max(low, 8));
+}
+
+function renderSections(sections: Section[], maxLines: number): { text: string; linesCut: number; filesCut: number } {
+  let linesCut = 0;
+  let filesCut = 0;
+  const text = sections
+    .map((section) => {
+      const added = section.files.reduce((n, f) => n + f.linesAdded, 0);
+      const removed = section.files.reduce((n, f) => n + f.linesRemoved, 0);
+      const diffs = section.files.map((f) => {
+        const lines = f.patch.replace(/\n$/, '').split('\n');
+        let body = lines;
+        if (lines.length > maxLines) {
+          body = [...lines.slice(0, maxLines), `… ${lines.length - maxLines} more lines cut`];
+          linesCut += lines.length - maxLines;
+          filesCut++;
+        }
+        const fence = '`'.repeat(Math.max(3, longestBacktickRun(body.join('\n')) + 1));
+        return `${fence}diff\n${body.join('\n')}\n${fence}`;
+      });
+      const count = `${section.files.length} file${section.files.length === 1 ? '' : 's'}, +${added} −${removed}`;
+      return `<details><summary>${section.summary} · ${count}</summary>\n\n${diffs.join('\n\n')}\n\n</details>`;
+    })
+    .join('\n\n');
+  return { text, linesCut, filesCut };
+}
+
+function longestBacktickRun(text: string): number {
+  return Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+}
+
+/** Text for a table cell or list item: no pipes, no HTML, no line breaks. */
+function cell(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
+}

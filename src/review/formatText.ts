@@ -1,0 +1,47 @@
+// A review for a terminal: summary, risks, then per host its changes and unified diffs.
+import { styleText } from 'node:util';
+import type { Review } from './buildReview.js';
+import type { FileChange } from './fileChanges.js';
+
+type Style = Parameters<typeof styleText>[0];
+
+export function formatReviewText(review: Review, { color }: { color: boolean }): string {
+  const paint = (style: Style, text: string) => (color ? styleText(style, text) : text);
+  const out: string[] = [paint('bold', `fortress diff: ${review.base} → ${review.head}`)];
+  if (review.hosts.length === 0 && review.sites.length === 0 && review.mesh.length === 0) {
+    out.push('no changes');
+    return `${out.join('\n')}\n`;
+  }
+  out.push(countsLine(review));
+  if (review.risks.length > 0) {
+    out.push('', paint('bold', 'risks:'), ...review.risks.map((r) => paint('yellow', `  ! ${r.message}`)));
+  }
+  if (review.mesh.length > 0) out.push('', paint('bold', 'mesh:'), ...review.mesh.map((m) => `  ${m}`));
+  for (const host of review.hosts) {
+    out.push('', paint('bold', `${host.host} · ${host.change} · ${host.disruption}`), ...host.summary.map((s) => `  • ${s}`));
+    for (const file of host.files) out.push(...patchLines(file, paint));
+  }
+  for (const site of review.sites) {
+    out.push('', paint('bold', `site ${site.site} · terraform`));
+    for (const file of site.files) out.push(...patchLines(file, paint));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function countsLine(review: Review): string {
+  const { added, removed, changed, restart, live } = review.counts;
+  const hosts = review.hosts.length;
+  const parts = [`${hosts} host${hosts === 1 ? '' : 's'}: ${added} added, ${removed} removed, ${changed} changed (${restart} restart, ${live} live)`];
+  if (review.sites.length > 0) parts.push(`terraform: ${review.sites.map((s) => s.site).join(', ')}`);
+  return parts.join('; ');
+}
+
+function patchLines(file: FileChange, paint: (style: Style, text: string) => string): string[] {
+  return file.patch
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => {
+      const style: Style | undefined = line.startsWith('+++') || line.startsWith('---') ? 'bold' : line.startsWith('+') ? 'green' : line.startsWith('-') ? 'red' : line.startsWith('@@') ? 'cyan' : undefined;
+      return `  ${style ? paint(style, line) : line}`;
+    });
+}

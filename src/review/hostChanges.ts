@@ -1,0 +1,131 @@
+// What changes on one host, in words, and how disruptive applying it is.
+//
+// Disruption classes follow what apply has to do on the host:
+//   none     nothing of the host's changes
+//   live     peers, AllowedIPs, endpoints, keepalive (wg syncconf), sysctl (sysctl -p), HAProxy (reload):
+//            applied without dropping tunnels
+//   restart  the interface itself changes (address, MTU, listen port, name, key): wg-quick down and up,
+//            so the host's tunnels go down briefly
+import type { HostFacts, Manifest } from '../emit/manifest.js';
+
+export type DisruptionClass = 'none' | 'live' | 'restart';
+
+export interface HostChangeSummary {
+  change: 'added' | 'removed' | 'changed';
+  disruption: DisruptionClass;
+  summary: string[];
+}
+
+type Side = Manifest | undefined;
+
+export function summarizeHost(name: string, base: Side, head: Side, filesChanged: boolean): HostChangeSummary {
+  const before = base?.hosts[name];
+  const after = head?.hosts[name];
+  if (!before && after) {
+    const site = head!.sites[after.site];
+    return {
+      change: 'added',
+      disruption: 'none',
+      summary: [`new host at ${after.site}${site ? ` (${site.provider} ${site.region}, ${site.country})` : ''}, mesh address ${after.meshAddress}, roles: ${after.roles.join(', ') || 'none'}`],
+    };
+  }
+  if (before && !after) {
+    return { change: 'removed', disruption: 'restart', summary: [`leaves the mesh: was ${before.meshAddress} at ${before.site}; its tunnels go down`] };
+  }
+  if (!before || !after) {
+    // No facts on either side (a tree without a readable manifest): only the files speak.
+    return { change: 'changed', disruption: filesChanged ? 'live' : 'none', summary: filesChanged ? ['rendered files change'] : [] };
+  }
+
+  const summary: string[] = [];
+  const restartReasons: string[] = [];
+  const change = (what: string, from: unknown, to: unknown) => `${what} ${String(from)} → ${String(to)}`;
+
+  if (before.site !== after.site) summary.push(`moves from site ${before.site} to ${after.site}`);
+  if (before.meshAddress !== after.meshAddress) restartReasons.push(change('mesh address', before.meshAddress, after.meshAddress));
+  if (before.publicKey !== after.publicKey) restartReasons.push('public key changes (new interface key)');
+  for (const field of ['mtu', 'listenPort', 'interface', 'cidr'] as const) {
+    if (base!.mesh[field] !== head!.mesh[field]) restartReasons.push(change(field === 'listenPort' ? 'listen port' : field === 'cidr' ? 'mesh cidr' : field, base!.mesh[field], head!.mesh[field]));
+  }
+  summary.push(...restartReasons);
+  if (before.endpoint !== after.endpoint) summary.push(change('endpoint', before.endpoint ?? 'none', after.endpoint ?? 'none'));
+  if (before.roles.join() !== after.roles.join()) summary.push(change('roles', before.roles.join(', ') || 'none', after.roles.join(', ') || 'none'));
+  if (before.stores.join() !== after.stores.join()) summary.push(change('stores', before.stores.join(', ') || 'nothing', after.stores.join(', ') || 'nothing'));
+
+  summary.push(...peerChanges(before, after, base!, head!));
+  if (base!.mesh.persistentKeepalive !== head!.mesh.persistentKeepalive) summary.push(change('keepalive', `${base!.mesh.persistentKeepalive}s`, `${head!.mesh.persistentKeepalive}s`));
+  summary.push(...sysctlChanges(before.sysctl, after.sysctl));
+  summary.push(...loadBalancerChanges(before, after));
+  if (filesChanged && summary.length === 0) summary.push('rendered files change without a topology change (a new fortress version?)');
+
+  const disruption: DisruptionClass = restartReasons.length > 0 && filesChanged ? 'restart' : filesChanged ? 'live' : 'none';
+  return { change: 'changed', disruption, summary };
+}
+
+function peerChanges(before: HostFacts, after: HostFacts, base: Manifest, head: Manifest): string[] {
+  const lines: string[] = [];
+  const added = after.peers.filter((p) => !before.peers.includes(p));
+  const removed = before.peers.filter((p) => !after.peers.includes(p));
+  if (added.length > 0) lines.push(`peers added: ${list(added)}`);
+  if (removed.length > 0) lines.push(`peers removed: ${list(removed)}`);
+  for (const peer of after.peers.filter((p) => before.peers.includes(p))) {
+    const was = base.hosts[peer];
+    const now = head.hosts[peer];
+    if (!was || !now) continue;
+    const what: string[] = [];
+    if (was.endpoint !== now.endpoint) what.push(`endpoint ${was.endpoint ?? 'none'} → ${now.endpoint ?? 'none'}`);
+    if (was.publicKey !== now.publicKey) what.push('new public key');
+    if (was.meshAddress !== now.meshAddress) what.push(`address ${was.meshAddress} → ${now.meshAddress}`);
+    if (what.length > 0) lines.push(`peer ${peer}: ${what.join(', ')}`);
+  }
+  if (base.mesh.listenPort !== head.mesh.listenPort && after.peers.length > 0) lines.push(`every peer's port ${base.mesh.listenPort} → ${head.mesh.listenPort}`);
+  return lines;
+}
+
+function sysctlChanges(before: Record<string, string>, after: Record<string, string>): string[] {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return keys
+    .filter((k) => before[k] !== after[k])
+    .map((k) => (before[k] === undefined ? `sysctl ${k} = ${after[k]} added` : after[k] === undefined ? `sysctl ${k} removed (was ${before[k]})` : `sysctl ${k} ${before[k]} → ${after[k]}`));
+}
+
+function loadBalancerChanges(before: HostFacts, after: HostFacts): string[] {
+  const was = before.loadBalancer;
+  const now = after.loadBalancer;
+  if (!was && !now) return [];
+  if (!was) return [`starts HAProxy (load balancer ${now!.name})`];
+  if (!now) return [`stops running HAProxy (load balancer ${was.name})`];
+  const lines: string[] = [];
+  const frontendText = (f: { name: string; bind: string; backend: string }) => `${f.bind} → ${f.backend}`;
+  const frontends = new Set([...was.frontends, ...now.frontends].map((f) => f.name));
+  for (const name of [...frontends].sort()) {
+    const a = was.frontends.find((f) => f.name === name);
+    const b = now.frontends.find((f) => f.name === name);
+    if (!a) lines.push(`frontend ${name} added (${frontendText(b!)})`);
+    else if (!b) lines.push(`frontend ${name} removed`);
+    else if (frontendText(a) !== frontendText(b)) lines.push(`frontend ${name}: ${frontendText(a)} becomes ${frontendText(b)}`);
+  }
+  const backends = [...new Set([...Object.keys(was.backends), ...Object.keys(now.backends)])].sort();
+  for (const name of backends) {
+    const a = was.backends[name];
+    const b = now.backends[name];
+    if (!a) lines.push(`backend ${name} added`);
+    else if (!b) lines.push(`backend ${name} removed`);
+    else {
+      const describe = (s: { host: string; address: string; port: number; backup: boolean }) => `${s.address}:${s.port}${s.backup ? ' backup' : ''}`;
+      const hosts = [...new Set([...a.servers, ...b.servers].map((s) => s.host))].sort();
+      for (const host of hosts) {
+        const sa = a.servers.find((s) => s.host === host);
+        const sb = b.servers.find((s) => s.host === host);
+        if (!sa) lines.push(`backend ${name}: server ${host} added (${describe(sb!)})`);
+        else if (!sb) lines.push(`backend ${name}: server ${host} removed`);
+        else if (describe(sa) !== describe(sb)) lines.push(`backend ${name}: server ${host} ${describe(sa)} → ${describe(sb)}`);
+      }
+    }
+  }
+  return lines;
+}
+
+function list(names: string[]): string {
+  return names.length > 8 ? `${names.slice(0, 8).join(', ')} and ${names.length - 8} more` : names.join(', ');
+}
