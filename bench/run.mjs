@@ -68,11 +68,19 @@ for (const { name, topology, peers, target } of cases) {
   }
   rows.push({ name, scenario: 'render after one host changed', peers, target, ...summarize(changed) });
   rows.push({ name, scenario: 'render --check, up to date', peers, target, ...summarize(Array.from({ length: RUNS }, () => fortress(repo, 'render', '--check'))) });
+
+  if (topology.topology.mesh.shape === 'hub-and-spoke') {
+    // A pull request's review: the committed topology at HEAD against a working tree with one host changed.
+    execSync('git init -q && git add . && git -c user.name=bench -c user.email=bench@example.invalid commit -qm base', { cwd: repo });
+    writeFileSync(join(repo, 'topology/topology.yaml'), rotateOneKey(topology.yaml));
+    const diffs = Array.from({ length: RUNS }, () => fortress(repo, 'diff', '--base', 'HEAD', '--format', 'markdown'));
+    rows.push({ name, scenario: 'diff --base HEAD --format markdown, one host changed', peers, target: 2.0, ...summarize(diffs) });
+  }
 }
 rmSync(scratch, { recursive: true, force: true });
 
 const ok = (r) => (r.median <= r.target && r.rssMb <= 200 ? 'yes' : 'NO');
-console.log(`fortress render, median of ${RUNS} runs (wall time includes Node start-up; targets: wall as shown, peak RSS ≤ 200 MB)\n`);
+console.log(`fortress, median of ${RUNS} runs (wall time includes Node start-up; targets: wall as shown, peak RSS ≤ 200 MB)\n`);
 console.log('| topology | scenario | WireGuard peer sections | median wall | slowest | peak RSS | target | met |');
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | :---: |');
 for (const r of rows) {

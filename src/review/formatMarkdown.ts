@@ -25,20 +25,15 @@ export function formatReviewMarkdown(review: Review, { baseRef }: { baseRef?: st
   if (review.mesh.length > 0) head.push('', `**Mesh-wide:** ${review.mesh.map(cell).join('; ')}`);
   head.push('', ...summaryTable(review.hosts));
 
+  // Hubs first: if sections must be left out for size, a hub's change is the last thing to lose.
+  const hostsInOrder = [...review.hosts.filter((h) => h.hub), ...review.hosts.filter((h) => !h.hub)];
   const sections: Section[] = [
-    ...review.hosts.map((h) => ({ summary: `<code>${h.host}</code> · ${h.change} · ${h.disruption}`, files: h.files, host: h })),
+    ...hostsInOrder.map((h) => ({ summary: `<code>${h.host}</code>${h.hub ? ' (hub)' : ''} · ${h.change} · ${h.disruption}`, files: h.files })),
     ...review.sites.map((s: SiteReview) => ({ summary: `terraform · site <code>${s.site}</code>`, files: s.files })),
   ].filter((s) => s.files.length > 0);
 
   const headText = head.join('\n');
-  const room = BUDGET - headText.length - 600; // the note, if one is needed
-  let { text, linesCut, filesCut } = fitSections(sections, room);
-  let sectionsLeftOut = 0;
-  while (text.length > room && sections.length > 0) {
-    sections.pop();
-    sectionsLeftOut++;
-    ({ text, linesCut, filesCut } = fitSections(sections, room));
-  }
+  const { text, linesCut, filesCut, sectionsLeftOut } = fitSections(sections, BUDGET - headText.length - 600 /* the note */);
   const notes: string[] = [];
   if (linesCut > 0) notes.push(`${linesCut} diff lines of ${filesCut} file${filesCut === 1 ? '' : 's'} were cut`);
   if (sectionsLeftOut > 0) notes.push(`${sectionsLeftOut} section${sectionsLeftOut === 1 ? ' was' : 's were'} left out`);
@@ -68,29 +63,41 @@ function summaryTable(hosts: HostReview[]): string[] {
   return table;
 }
 
-/** Renders the sections with every diff capped at the largest line count that fits the room. */
-function fitSections(sections: Section[], room: number): { text: string; linesCut: number; filesCut: number } {
+/** The fewest lines a diff is cut to before whole sections are left out instead. */
+const MIN_LINES = 8;
+
+/**
+ * Fits the sections into `room` characters: every diff capped at the largest line count that fits,
+ * and if even the minimum cap is too long, the trailing sections left out.
+ */
+function fitSections(sectionsIn: Section[], room: number): { text: string; linesCut: number; filesCut: number; sectionsLeftOut: number } {
+  const sections = sectionsIn.map((s) => ({ ...s, patches: s.files.map((f) => f.patch.replace(/\n$/, '').split('\n')) }));
   const full = renderSections(sections, Infinity);
-  if (full.text.length <= room) return full;
-  let low = 0;
-  let high = Math.max(0, ...sections.flatMap((s) => s.files.map((f) => f.patch.split('\n').length)));
+  if (full.text.length <= room) return { ...full, sectionsLeftOut: 0 };
+
+  let keep = sections.length;
+  let total = sections.reduce((n, s) => n + renderSections([s], MIN_LINES).text.length + 2, 0);
+  while (keep > 0 && total > room) total -= renderSections([sections[--keep]!], MIN_LINES).text.length + 2;
+  const kept = sections.slice(0, keep);
+
+  let low = MIN_LINES;
+  let high = Math.max(MIN_LINES, ...kept.flatMap((s) => s.patches.map((p) => p.length)));
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (renderSections(sections, mid).text.length <= room) low = mid;
+    if (renderSections(kept, mid).text.length <= room) low = mid;
     else high = mid - 1;
   }
-  return renderSections(sections, Math.max(low, 8));
+  return { ...renderSections(kept, low), sectionsLeftOut: sections.length - keep };
 }
 
-function renderSections(sections: Section[], maxLines: number): { text: string; linesCut: number; filesCut: number } {
+function renderSections(sections: (Section & { patches: string[][] })[], maxLines: number): { text: string; linesCut: number; filesCut: number } {
   let linesCut = 0;
   let filesCut = 0;
   const text = sections
     .map((section) => {
       const added = section.files.reduce((n, f) => n + f.linesAdded, 0);
       const removed = section.files.reduce((n, f) => n + f.linesRemoved, 0);
-      const diffs = section.files.map((f) => {
-        const lines = f.patch.replace(/\n$/, '').split('\n');
+      const diffs = section.patches.map((lines) => {
         let body = lines;
         if (lines.length > maxLines) {
           body = [...lines.slice(0, maxLines), `… ${lines.length - maxLines} more lines cut`];

@@ -6,7 +6,8 @@ import type { FileChange } from './fileChanges.js';
 type Style = Parameters<typeof styleText>[0];
 
 export function formatReviewText(review: Review, { color }: { color: boolean }): string {
-  const paint = (style: Style, text: string) => (color ? styleText(style, text) : text);
+  // The caller decides about colour (a TTY, NO_COLOR): styleText must not second-guess it from the stream.
+  const paint = (style: Style, text: string) => (color ? styleText(style, text, { validateStream: false }) : text);
   const out: string[] = [paint('bold', `fortress diff: ${review.base} → ${review.head}`)];
   if (review.hosts.length === 0 && review.sites.length === 0 && review.mesh.length === 0) {
     out.push('no changes');

@@ -12,6 +12,8 @@ export type DisruptionClass = 'none' | 'live' | 'restart';
 
 export interface HostChangeSummary {
   change: 'added' | 'removed' | 'changed';
+  /** A hub on either side: its changes reach every spoke. */
+  hub: boolean;
   disruption: DisruptionClass;
   summary: string[];
 }
@@ -21,20 +23,22 @@ type Side = Manifest | undefined;
 export function summarizeHost(name: string, base: Side, head: Side, filesChanged: boolean): HostChangeSummary {
   const before = base?.hosts[name];
   const after = head?.hosts[name];
+  const hub = [before, after].some((h) => h?.roles.includes('hub'));
   if (!before && after) {
     const site = head!.sites[after.site];
     return {
       change: 'added',
+      hub,
       disruption: 'none',
       summary: [`new host at ${after.site}${site ? ` (${site.provider} ${site.region}, ${site.country})` : ''}, mesh address ${after.meshAddress}, roles: ${after.roles.join(', ') || 'none'}`],
     };
   }
   if (before && !after) {
-    return { change: 'removed', disruption: 'restart', summary: [`leaves the mesh: was ${before.meshAddress} at ${before.site}; its tunnels go down`] };
+    return { change: 'removed', hub, disruption: 'restart', summary: [`leaves the mesh: was ${before.meshAddress} at ${before.site}; its tunnels go down`] };
   }
   if (!before || !after) {
     // No facts on either side (a tree without a readable manifest): only the files speak.
-    return { change: 'changed', disruption: filesChanged ? 'live' : 'none', summary: filesChanged ? ['rendered files change'] : [] };
+    return { change: 'changed', hub, disruption: filesChanged ? 'live' : 'none', summary: filesChanged ? ['rendered files change'] : [] };
   }
 
   const summary: string[] = [];
@@ -58,8 +62,10 @@ export function summarizeHost(name: string, base: Side, head: Side, filesChanged
   summary.push(...loadBalancerChanges(before, after));
   if (filesChanged && summary.length === 0) summary.push('rendered files change without a topology change (a new fortress version?)');
 
-  const disruption: DisruptionClass = restartReasons.length > 0 && filesChanged ? 'restart' : filesChanged ? 'live' : 'none';
-  return { change: 'changed', disruption, summary };
+  // A new key restarts the interface even though the host's own files do not name it: the private key
+  // that goes with it is changed on the host itself.
+  const disruption: DisruptionClass = restartReasons.length > 0 ? 'restart' : filesChanged ? 'live' : 'none';
+  return { change: 'changed', hub, disruption, summary };
 }
 
 function peerChanges(before: HostFacts, after: HostFacts, base: Manifest, head: Manifest): string[] {

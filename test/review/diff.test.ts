@@ -1,0 +1,164 @@
+// fortress diff --base between real commits of a scratch repository: each kind of change a reviewer
+// meets, with its summary lines, disruption classes and risk flags.
+import { simpleGit } from 'simple-git';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { Review } from '../../src/review/buildReview.js';
+import { TempRepo } from '../support/tempRepo.js';
+
+// A real WireGuard public key (public keys are fine to commit; private keys never are).
+const NEW_KEY = 'cIv7vYRC5tlhxZxDRm8B5TfVGXhMgOVkr8WEg2HA2Wc=';
+
+let repo: TempRepo;
+
+beforeEach(async () => {
+  repo = TempRepo.withExample();
+  await repo.run('render');
+  const git = simpleGit({ baseDir: repo.dir });
+  await git.init(['--initial-branch=main']);
+  await git.addConfig('user.email', 'test@example.invalid').addConfig('user.name', 'test');
+  await git.add('.').commit('the example');
+});
+afterEach(() => repo.remove());
+
+/** Edits the topology, commits it (with the render, as a pull request would), and reviews HEAD~1..HEAD. */
+async function reviewChange(edit: (topology: string) => string): Promise<Review> {
+  const before = repo.read('topology/topology.yaml');
+  const after = edit(before);
+  expect(after, 'the edit applies').not.toBe(before);
+  repo.write('topology/topology.yaml', after);
+  expect((await repo.run('render')).code).toBe(0);
+  await simpleGit({ baseDir: repo.dir }).add('.').commit('a change');
+  const result = await repo.run('diff', '--base', 'HEAD~1', '--format', 'json');
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as Review;
+}
+
+const hostOf = (review: Review, name: string) => review.hosts.find((h) => h.host === name);
+const risks = (review: Review) => review.risks.map((r) => r.code);
+
+describe('fortress diff --base', () => {
+  test('add a host: the new spoke, the hub gains a peer live, its site tfvars change', async () => {
+    const review = await reviewChange((t) =>
+      t.replace('services:', `  lon-app-02:\n    site: london\n    roles: [app]\n    publicKey: ${NEW_KEY}\n\nservices:`),
+    );
+    expect(review.counts).toEqual({ added: 1, removed: 0, changed: 1, restart: 0, live: 1 });
+    expect(hostOf(review, 'lon-app-02')).toMatchObject({ change: 'added', disruption: 'none', summary: ['new host at london (gcp europe-west2, GB), mesh address 10.100.0.6, roles: app'] });
+    expect(hostOf(review, 'oslo-db-01')).toMatchObject({ change: 'changed', disruption: 'live', summary: ['peers added: lon-app-02'] });
+    expect(hostOf(review, 'lon-app-02')!.files.map((f) => [f.path, f.change])).toEqual([
+      ['hosts/lon-app-02/etc/sysctl.d/90-fortress.conf', 'added'],
+      ['hosts/lon-app-02/etc/wireguard/wg0.conf', 'added'],
+    ]);
+    expect(review.sites.map((s) => s.site)).toEqual(['london']);
+    expect(risks(review)).toEqual([]);
+  });
+
+  test('remove a host: it leaves the mesh, the hub drops its peer live', async () => {
+    const review = await reviewChange((t) => t.replace(/  lon-app-01:\n(    .*\n)+\n/, ''));
+    expect(hostOf(review, 'lon-app-01')).toMatchObject({ change: 'removed', disruption: 'restart', summary: ['leaves the mesh: was 10.100.0.4 at london; its tunnels go down'] });
+    expect(hostOf(review, 'oslo-db-01')).toMatchObject({ disruption: 'live', summary: ['peers removed: lon-app-01'] });
+    expect(hostOf(review, 'lon-app-01')!.files.every((f) => f.change === 'removed')).toBe(true);
+    expect(risks(review)).toEqual(['host-leaves']);
+  });
+
+  test('move a database with personal data between sites: flagged', async () => {
+    const review = await reviewChange((t) =>
+      t
+        .replace('  london:    { provider: gcp,     region: europe-west2, country: GB }', '  london:    { provider: gcp,     region: europe-west2, country: GB }\n  bergen:    { provider: coolvds, region: bergen,       country: NO }')
+        .replace('  oslo-db-02:                 # backup database, also in Norway\n    site: oslo', '  oslo-db-02:                 # backup database, also in Norway\n    site: bergen'),
+    );
+    expect(hostOf(review, 'oslo-db-02')).toMatchObject({ change: 'changed', disruption: 'none', summary: ['moves from site oslo to bergen'] });
+    expect(review.sites.map((s) => s.site)).toEqual(['bergen', 'oslo']);
+    expect(review.risks).toEqual([{ code: 'personal-data-moves', message: 'personal data moves to another site: oslo-db-02 stores pii and moves from oslo (NO) to bergen (NO)' }]);
+  });
+
+  test("change the hub's endpoint: every spoke is affected, live", async () => {
+    const review = await reviewChange((t) => t.replace('endpoint: 192.0.2.10', 'endpoint: 192.0.2.99'));
+    expect(hostOf(review, 'oslo-db-01')).toMatchObject({ disruption: 'none', summary: ['endpoint 192.0.2.10 → 192.0.2.99'] });
+    for (const spoke of ['fra-app-01', 'fra-app-02', 'lon-app-01', 'oslo-db-02']) {
+      expect(hostOf(review, spoke), spoke).toMatchObject({ disruption: 'live', summary: ['peer oslo-db-01: endpoint 192.0.2.10 → 192.0.2.99'] });
+    }
+    expect(review.risks).toEqual([{ code: 'hub-changes', message: 'hub changes: every spoke is affected (oslo-db-01: endpoint 192.0.2.10 → 192.0.2.99)' }]);
+    expect(review.sites.map((s) => s.site)).toEqual(['frankfurt', 'london', 'oslo']); // every tfvars names the hub's endpoint
+  });
+
+  test('change the MTU: every interface restarts', async () => {
+    const review = await reviewChange((t) => t.replace('mtu: 1360 ', 'mtu: 1380 '));
+    expect(review.mesh).toEqual(['mtu 1360 → 1380']);
+    expect(review.hosts.map((h) => [h.host, h.disruption, h.summary])).toEqual(
+      ['fra-app-01', 'fra-app-02', 'lon-app-01', 'oslo-db-01', 'oslo-db-02'].map((h) => [h, 'restart', ['mtu 1360 → 1380']]),
+    );
+    expect(risks(review)).toEqual(['hub-restarts', 'mesh-restarts']);
+    expect(review.risks[1]!.message).toBe('mtu changes: every host restarts its WireGuard interface');
+  });
+
+  test('add a backend server: both load balancers reload, nothing else', async () => {
+    const review = await reviewChange((t) =>
+      t
+        .replace('hosts: [oslo-db-01, oslo-db-02]', 'hosts: [oslo-db-01, oslo-db-02, fra-app-02]')
+        .replace('          - { host: oslo-db-02, service: postgres, backup: true }', '          - { host: oslo-db-02, service: postgres, backup: true }\n          - { host: fra-app-02, service: postgres, backup: true }'),
+    );
+    expect(review.hosts.map((h) => [h.host, h.disruption, h.summary])).toEqual([
+      ['fra-app-01', 'live', ['backend database_nodes: server fra-app-02 added (10.100.0.3:5432 backup)']],
+      ['fra-app-02', 'live', ['backend database_nodes: server fra-app-02 added (10.100.0.3:5432 backup)']],
+    ]);
+    expect(hostOf(review, 'fra-app-01')!.files.map((f) => f.path)).toEqual(['hosts/fra-app-01/etc/haproxy/haproxy.cfg']);
+    expect(risks(review)).toEqual([]);
+  });
+
+  test('change a sysctl default: every host, live', async () => {
+    const review = await reviewChange((t) => t.replace('net.core.rmem_max: 16777216', 'net.core.rmem_max: 33554432'));
+    expect(review.hosts.map((h) => [h.disruption, h.summary])).toEqual(Array(5).fill(['live', ['sysctl net.core.rmem_max 16777216 → 33554432']]));
+    expect(review.hosts[0]!.files.map((f) => [f.path, f.linesAdded, f.linesRemoved])).toEqual([['hosts/fra-app-01/etc/sysctl.d/90-fortress.conf', 1, 1]]);
+    expect(review.sites).toEqual([]);
+  });
+
+  test('a backend left with only backup servers is flagged', async () => {
+    const review = await reviewChange((t) => t.replace('- { host: oslo-db-01, service: postgres }', '- { host: oslo-db-01, service: postgres, backup: true }'));
+    expect(review.risks).toEqual([{ code: 'backend-loses-last-primary', message: 'a backend loses its last non-backup server: database_nodes of load balancer edge' }]);
+  });
+
+  test('a host key rotation restarts that host and reaches every peer', async () => {
+    const review = await reviewChange((t) => t.replace('fDqkNIB3G8GBaJZYKMKnpQVZefZLmzwNl5yh95OneCY=', NEW_KEY));
+    expect(hostOf(review, 'lon-app-01')).toMatchObject({ disruption: 'restart', summary: ['public key changes (new interface key)'] });
+    expect(hostOf(review, 'oslo-db-01')).toMatchObject({ disruption: 'live', summary: ['peer lon-app-01: new public key'] });
+  });
+});
+
+describe('fortress diff: sides, formats and exit codes', () => {
+  test('without --base it compares with rendered/ on disk, and --exit-code reports changes', async () => {
+    repo.write('topology/topology.yaml', repo.read('topology/topology.yaml').replace('vm.swappiness: 10 }\n\n  oslo-db-02', 'vm.swappiness: 5 }\n\n  oslo-db-02'));
+    const text = await repo.run('diff');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('fortress diff: rendered/ → working tree\n1 host: 0 added, 0 removed, 1 changed (0 restart, 1 live)\n');
+    expect(text.stdout).toContain('oslo-db-01 · changed · live\n  • sysctl vm.swappiness 10 → 5\n');
+    expect(text.stdout).toContain('  -vm.swappiness = 10\n  +vm.swappiness = 5\n');
+    expect(text.stdout).not.toContain('\u001b['); // not a terminal: no colour
+    expect((await repo.run('diff', '--exit-code')).code).toBe(1);
+    await repo.run('render');
+    expect(await repo.run('diff', '--exit-code')).toMatchObject({ code: 0, stdout: 'fortress diff: rendered/ → working tree\nno changes\n' });
+  });
+
+  test('an invalid side exits 1 and says which side it is', async () => {
+    repo.write('topology/topology.yaml', repo.read('topology/topology.yaml').replace('site: london', 'site: londno'));
+    const now = await repo.run('diff', '--base', 'HEAD');
+    expect(now.code).toBe(1);
+    expect(now.stderr).toMatch(/^fortress: the topology of working tree is invalid:\ntopology\/topology.yaml:\d+:\d+: error FT301: host "lon-app-01" refers to unknown site "londno"/);
+
+    const git = simpleGit({ baseDir: repo.dir });
+    await git.add('.').commit('broken');
+    repo.write('topology/topology.yaml', repo.read('topology/topology.yaml').replace('site: londno', 'site: london'));
+    const then = await repo.run('diff', '--base', 'HEAD');
+    expect(then.code).toBe(1);
+    expect(then.stderr).toMatch(/^fortress: the topology of HEAD is invalid:\nHEAD:topology\/topology.yaml:\d+:\d+: error FT301/);
+  });
+
+  test('a base without a topology shows every host as new; an unknown ref is exit 2', async () => {
+    const git = simpleGit({ baseDir: repo.dir });
+    const empty = (await git.raw(['commit-tree', '-m', 'empty', (await git.raw(['hash-object', '-t', 'tree', '-w', '/dev/null'])).trim()])).trim();
+    const review = JSON.parse((await repo.run('diff', '--base', empty, '--format', 'json')).stdout) as Review;
+    expect(review.base).toBe(`${empty} (no topology)`);
+    expect(review.counts.added).toBe(5);
+    expect(await repo.run('diff', '--base', 'no-such-branch')).toMatchObject({ code: 2, stderr: 'fortress: --base no-such-branch is not a commit in this repository (fetch it first, e.g. git fetch origin)\n' });
+  });
+});
