@@ -1,5 +1,5 @@
-// Copies what tsc does not: the handlebars templates next to their renderers, and the generated
-// JavaScript (the schema validator) next to the module that imports it.
+// Copies what tsc does not: the handlebars templates next to their renderers, the remote shell
+// scripts next to apply, and the generated JavaScript (the schema validator) next to its importer.
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -11,3 +11,4 @@ const copy = (from, to, wanted) => {
 };
 copy('src/render', 'dist/render', (name) => name.endsWith('.hbs'));
 copy('src/validate', 'dist/validate', (name) => name.endsWith('.js'));
+copy('src/apply', 'dist/apply', (name) => name.endsWith('.sh'));

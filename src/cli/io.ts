@@ -3,6 +3,15 @@ export interface CliIo {
   cwd: string;
   /** Whether stdout is a terminal that wants colour (a TTY, and NO_COLOR unset). */
   color?: boolean;
+  /** The few environment variables fortress reads, read once by the executable. */
+  env?: {
+    /** An SSH agent to authenticate with. */
+    sshAuthSock?: string;
+    /** FORTRESS_SSH_KEY: a private key file to authenticate with instead. */
+    sshKeyFile?: string;
+    /** GITHUB_STEP_SUMMARY: where apply appends its table in GitHub Actions. */
+    githubStepSummary?: string;
+  };
   stdout: (text: string) => void;
   stderr: (text: string) => void;
 }

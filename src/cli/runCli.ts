@@ -1,5 +1,6 @@
 // The command line: arguments -> options -> the pure core -> printed results and an exit status.
 // The only place that prints; the only catch-all.
+import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { compile, validateSource } from '../compile.js';
@@ -10,6 +11,12 @@ import { formatReviewMarkdown } from '../review/formatMarkdown.js';
 import { formatReviewText } from '../review/formatText.js';
 import { snapshotOfCompiled, snapshotOfFiles, type TreeSnapshot } from '../review/treeSnapshot.js';
 import { openGitTree } from './gitTree.js';
+import { applyFleet } from '../apply/applyFleet.js';
+import { formatApplyMarkdown, formatApplyTable, summarizeResults } from '../apply/formatApplyReport.js';
+import { hostJobs } from '../apply/hostJobs.js';
+import { shellQuote } from '../apply/remoteScripts.js';
+import { connectSsh, type SshAuth } from '../apply/sshConnection.js';
+import { wireguardKeyFile } from '../render/wireguard/renderWireguardConfig.js';
 import type { SourceText } from '../load/sourceDocument.js';
 import { formatDiagnostics } from './formatDiagnostics.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError, UsageError, type CliIo } from './io.js';
@@ -32,6 +39,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await renderCommand(options, io);
       case 'diff':
         return await diffCommand(options, io);
+      case 'apply':
+        return await applyCommand(options, io);
+      case 'keys':
+        return await keysBootstrapCommand(options, io);
     }
   } catch (cause) {
     if (cause instanceof InputError) {
@@ -128,6 +139,78 @@ async function diffCommand(options: CliOptions, io: CliIo): Promise<number> {
   else if (options.format === 'markdown') io.stdout(formatReviewMarkdown(review, options.base === undefined ? {} : { baseRef: options.base }));
   else io.stdout(formatReviewText(review, { color: io.color === true }));
   return options.exitCode && hasChanges(review) ? EXIT_FAILED : EXIT_OK;
+}
+
+/**
+ * `apply`: converge the hosts to rendered/ exactly as committed. Like Terraform applying a reviewed
+ * plan, it refuses when rendered/ does not match the topology, rather than apply something unreviewed.
+ */
+async function applyCommand(options: CliOptions, io: CliIo): Promise<number> {
+  const paths = resolvePaths(options, io.cwd);
+  const topology = await readSource(io, options.topology);
+  const lock = await readSource(io, paths.lockDisplay, { optional: true });
+  const { compiled, diagnostics } = compile({ topology, ...(lock ? { lock } : {}), source: paths.source });
+  if (!compiled) return reportInvalid(diagnostics, options, io);
+  const drift = findDrift(paths.out, compiled.files, paths.lock, compiled.lockText);
+  if (drift.length > 0) {
+    io.stderr(`fortress: ${options.out}/ does not match the topology (${drift.length} file${drift.length === 1 ? '' : 's'}, e.g. ${relative(io.cwd, drift[0]!.path)}): run \`fortress render\`, review and commit, then apply\n`);
+    return EXIT_FAILED;
+  }
+  if (compiled.model.mesh.presharedKeys) throw new InputError('apply does not distribute preshared keys yet: set mesh.presharedKeys to false, or install them on the hosts yourself');
+  const unknown = (options.hosts ?? []).filter((h) => !compiled.model.hosts.some((m) => m.name === h));
+  if (unknown.length > 0) throw new UsageError(`--hosts names hosts the topology does not have: ${unknown.join(', ')}`);
+
+  const tree = snapshotOfFiles(`${options.out}/`, readRenderedTree(paths.out));
+  const jobs = hostJobs(compiled.model, tree.manifest!, tree.files, options.hosts);
+  const auth = await sshAuth(io);
+  const results = await applyFleet(jobs, {
+    connect: (target) => connectSsh(target, auth),
+    onEvent: (host, event) => {
+      if (options.format === 'text') io.stdout(`${host}: ${event}\n`);
+    },
+    now: () => Date.now(),
+  }, { dryRun: options.dryRun, concurrency: options.concurrency, verifyTimeoutSeconds: 20, lockWaitSeconds: 120 });
+
+  const failed = results.some((r) => r.result === 'failed' || r.result === 'skipped');
+  if (options.format === 'json') {
+    io.stdout(`${JSON.stringify({ ok: !failed, dryRun: options.dryRun, hosts: results.map(({ plan, ...r }) => ({ ...r, ...(plan && { disruption: plan.disruption, changedFiles: plan.changes.map((f) => f.hostPath) }) })) }, null, 2)}\n`);
+  } else {
+    if (options.dryRun) {
+      for (const r of results.filter((x) => x.plan && x.plan.changes.length > 0)) {
+        io.stdout(`\n${r.host}: ${r.plan!.disruption}\n${r.plan!.changes.map((f) => `  ${f.hostPath} (${f.reload})`).join('\n')}\n`);
+      }
+    }
+    io.stdout(`\n${formatApplyTable(results)}${summarizeResults(results)}\n`);
+  }
+  if (io.env?.githubStepSummary) appendFileSync(io.env.githubStepSummary, `### fortress apply${options.dryRun ? ' (dry run)' : ''}\n\n${formatApplyMarkdown(results)}\n${summarizeResults(results)}\n`);
+  return failed ? EXIT_FAILED : EXIT_OK;
+}
+
+/** `keys bootstrap <host>`: the private key is made on the host by `wg genkey` and never leaves it. */
+async function keysBootstrapCommand(options: CliOptions, io: CliIo): Promise<number> {
+  const topology = await readSource(io, options.topology);
+  const { topology: valid, diagnostics } = validateSource(topology);
+  if (!valid) return reportInvalid(diagnostics, options, io);
+  const host = valid.hosts[options.keyHost!];
+  if (!host) throw new UsageError(`the topology has no host "${options.keyHost}"`);
+  if (!host.ssh?.hostKey) throw new InputError(`hosts.${options.keyHost}.ssh.hostKey is not set: fortress only connects to a pinned host key`);
+  const keyFile = wireguardKeyFile(valid.mesh.interface ?? 'wg0');
+  const remote = await connectSsh({ host: options.keyHost!, address: host.ssh.address, port: host.ssh.port ?? 22, user: host.ssh.user ?? 'root', hostKey: host.ssh.hostKey }, await sshAuth(io));
+  try {
+    const result = await remote.exec('bash -s', `set -e\numask 077\nmkdir -p ${shellQuote(keyFile.replace(/\/[^/]*$/, ''))}\nkey=${shellQuote(keyFile)}\nif [ -s "$key" ]; then echo existing; else wg genkey > "$key.new" && mv "$key.new" "$key" && echo created; fi\nwg pubkey < "$key"\n`);
+    if (result.code !== 0) throw new InputError(`could not create the key on ${options.keyHost}: ${result.stderr.trim()}`);
+    const [state, publicKey] = result.stdout.trim().split('\n');
+    io.stdout(`${options.keyHost}: ${state === 'created' ? 'created a new WireGuard key' : 'already has a WireGuard key'} in ${keyFile}\npublicKey: ${publicKey}\n`);
+    return EXIT_OK;
+  } finally {
+    remote.close();
+  }
+}
+
+async function sshAuth(io: CliIo): Promise<SshAuth> {
+  if (io.env?.sshKeyFile) return { privateKey: await readFile(resolve(io.cwd, io.env.sshKeyFile)) };
+  if (io.env?.sshAuthSock) return { agent: io.env.sshAuthSock };
+  throw new InputError('no SSH credentials: start an SSH agent (SSH_AUTH_SOCK) or set FORTRESS_SSH_KEY to a private key file');
 }
 
 function reportInvalid(diagnostics: Diagnostic[], options: CliOptions, io: CliIo): number {

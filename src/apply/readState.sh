@@ -1,0 +1,14 @@
+# fortress apply, round trip 1: what the managed files on this host are now. Changes nothing.
+# Set before this body: FILES (one target path per line), IFACE.
+while IFS= read -r target; do
+  [ -n "$target" ] || continue
+  if [ -f "$target" ]; then
+    printf 'file %s %s\n' "$(sha256sum < "$target" | cut -d' ' -f1)" "$target"
+  else
+    printf 'file - %s\n' "$target"
+  fi
+done <<< "$FILES"
+# The [Interface] settings of the live config decide between a live reload and a restart.
+if [ -f "/etc/wireguard/$IFACE.conf" ]; then
+  printf 'interface %s\n' "$(sed -n '/^\[Peer\]/q;/^[A-Za-z]/p' "/etc/wireguard/$IFACE.conf" | base64 -w0)"
+fi

@@ -1,0 +1,116 @@
+// One SSH connection to a host with ssh2: the host key must be the one pinned in the topology.
+import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+
+export interface SshTarget {
+  host: string;
+  address: string;
+  port: number;
+  user: string;
+  /** "ssh-ed25519 AAAA..." from the topology: the only key this host may present. */
+  hostKey: string;
+}
+
+export interface SshAuth {
+  /** Path of an SSH agent's socket (SSH_AUTH_SOCK). */
+  agent?: string;
+  /** A private key's contents. */
+  privateKey?: Buffer;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RemoteHost {
+  /** Runs a command; `onLine` sees stdout line by line as it arrives (progress). */
+  exec(command: string, stdin?: string, onLine?: (line: string) => void): Promise<ExecResult>;
+  upload(files: readonly { path: string; content: string; mode: number }[]): Promise<void>;
+  close(): void;
+}
+
+export class HostKeyMismatch extends Error {}
+
+/** Key types a pinned key's type may be negotiated as (an RSA key signs with SHA-2 nowadays). */
+const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+export function connectSsh(target: SshTarget, auth: SshAuth, timeoutMs = 10_000): Promise<RemoteHost> {
+  const [keyType = '', keyBlob = ''] = target.hostKey.split(' ');
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let presented: string | undefined;
+    const config: ConnectConfig = {
+      host: target.address,
+      port: target.port,
+      username: target.user,
+      readyTimeout: timeoutMs,
+      ...(auth.agent ? { agent: auth.agent } : {}),
+      ...(auth.privateKey ? { privateKey: auth.privateKey } : {}),
+      algorithms: { serverHostKey: (HOST_KEY_ALGORITHMS[keyType] ?? [keyType]) as never },
+      hostVerifier: (key: Buffer) => {
+        presented = key.toString('base64');
+        return presented === keyBlob;
+      },
+    };
+    client.once('ready', () => resolve(remoteHost(client)));
+    // A connection that drops after it was ready surfaces through the exec or upload it breaks.
+    client.on('error', () => {});
+    client.once('error', (error) => {
+      client.end();
+      if (presented !== undefined && presented !== keyBlob) {
+        reject(new HostKeyMismatch(`${target.host} presented host key ${keyType} ${presented}, not the one pinned in the topology: refusing to connect (if the host was rebuilt, check it and update ssh.hostKey)`));
+      } else {
+        reject(error);
+      }
+    });
+    client.connect(config);
+  });
+}
+
+function remoteHost(client: Client): RemoteHost {
+  let sftp: Promise<SFTPWrapper> | undefined;
+  return {
+    exec(command, stdin, onLine) {
+      return new Promise((resolve, reject) => {
+        client.exec(command, (error, stream) => {
+          if (error) return reject(error);
+          let stdout = '';
+          let stderr = '';
+          let seen = 0;
+          stream.on('data', (d: Buffer) => {
+            stdout += d.toString('utf8');
+            const end = stdout.lastIndexOf('\n');
+            if (onLine && end >= seen) {
+              for (const line of stdout.slice(seen, end).split('\n')) if (line) onLine(line);
+              seen = end + 1;
+            }
+          });
+          stream.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+          stream.on('close', (code: number | null) => resolve({ code: code ?? 255, stdout, stderr }));
+          stream.end(stdin ?? '');
+        });
+      });
+    },
+    async upload(files) {
+      sftp ??= new Promise((resolve, reject) => client.sftp((error, s) => (error ? reject(error) : resolve(s))));
+      const session = await sftp;
+      const made = new Set<string>();
+      for (const file of files) {
+        const parts = file.path.split('/').slice(1, -1);
+        for (let i = 1; i <= parts.length; i++) {
+          const dir = `/${parts.slice(0, i).join('/')}`;
+          if (made.has(dir)) continue;
+          await new Promise<void>((resolve) => session.mkdir(dir, () => resolve())); // exists already: fine
+          made.add(dir);
+        }
+        await new Promise<void>((resolve, reject) => session.writeFile(file.path, file.content, { mode: file.mode }, (error) => (error ? reject(error) : resolve())));
+      }
+    },
+    close() {
+      client.end();
+    },
+  };
+}
