@@ -165,9 +165,8 @@ async function applyCommand(options: CliOptions, io: CliIo): Promise<number> {
   const auth = await sshAuth(io);
   const results = await applyFleet(jobs, {
     connect: (target) => connectSsh(target, auth),
-    onEvent: (host, event) => {
-      if (options.format === 'text') io.stdout(`${host}: ${event}\n`);
-    },
+    // Progress on stderr, one line per event, so stdout holds only the result (a table or the JSON report).
+    onEvent: (host, event) => io.stderr(`${host}: ${event}\n`),
     now: () => Date.now(),
   }, { dryRun: options.dryRun, concurrency: options.concurrency, verifyTimeoutSeconds: 20, lockWaitSeconds: 120 });
 
