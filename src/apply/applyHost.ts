@@ -57,7 +57,11 @@ export async function applyHost(job: HostJob, env: ApplyEnvironment, options: Ho
     env.onEvent(job.host, 'connected');
     const read = await remote.exec('bash -s', readStateScript(job.files.map((f) => f.hostPath), job.interfaceName));
     if (read.code !== 0) return finish('failed', { message: `cannot read the host's state: ${read.stderr.trim() || `exit ${read.code}`}` });
-    const plan = planHost(job.host, job.isHub, job.files, parseRemoteState(read.stdout));
+    const state = parseRemoteState(read.stdout);
+    if (state.liveKey !== undefined && state.liveKey !== job.publicKey) {
+      return finish('failed', { message: `identity: this host's WireGuard key is ${state.liveKey}, but the topology says ${job.publicKey}` });
+    }
+    const plan = planHost(job.host, job.isHub, job.files, state);
     if (plan.changes.length === 0) return finish('unchanged', { plan });
     env.onEvent(job.host, `${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'} to change (${plan.disruption})`);
     if (options.dryRun) return finish('planned', { plan });

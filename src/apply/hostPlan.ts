@@ -9,6 +9,8 @@ export interface RemoteState {
   hashes: Map<string, string | undefined>;
   /** The key lines of the live config's [Interface] section, when there is one. */
   interfaceLines?: string;
+  /** The public key of the live WireGuard interface, when it is up. */
+  liveKey?: string;
 }
 
 export interface PlannedFile {
@@ -31,13 +33,14 @@ export interface HostPlan {
 
 export function parseRemoteState(output: string): RemoteState {
   const hashes = new Map<string, string | undefined>();
-  let interfaceLines: string | undefined;
+  const state: RemoteState = { hashes };
   for (const line of output.split('\n')) {
     const [kind, first, ...rest] = line.split(' ');
     if (kind === 'file' && first !== undefined) hashes.set(rest.join(' '), first === '-' ? undefined : first);
-    if (kind === 'interface' && first !== undefined) interfaceLines = Buffer.from(first, 'base64').toString('utf8');
+    if (kind === 'interface' && first !== undefined) state.interfaceLines = Buffer.from(first, 'base64').toString('utf8');
+    if (kind === 'key' && first) state.liveKey = first;
   }
-  return interfaceLines === undefined ? { hashes } : { hashes, interfaceLines };
+  return state;
 }
 
 export function planHost(host: string, isHub: boolean, wanted: readonly PlannedFile[], remote: RemoteState): HostPlan {

@@ -12,3 +12,7 @@ done <<< "$FILES"
 if [ -f "/etc/wireguard/$IFACE.conf" ]; then
   printf 'interface %s\n' "$(sed -n '/^\[Peer\]/q;/^[A-Za-z]/p' "/etc/wireguard/$IFACE.conf" | base64 -w0)"
 fi
+# The live interface's key: a host that is not the one the topology means is refused before any upload.
+if ip link show dev "$IFACE" >/dev/null 2>&1; then
+  printf 'key %s\n' "$(wg show "$IFACE" public-key 2>/dev/null)"
+fi

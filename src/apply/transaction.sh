@@ -7,7 +7,7 @@ set -uo pipefail
 trap '' HUP
 
 say() { printf 'fortress:%s\n' "$*"; }
-fail() { say "error $*"; exit 1; }
+fail() { say "error $*"; [ -n "${locked:-}" ] && journal "failed: $*"; exit 1; }
 
 # Activation commands for systemd hosts; /etc/fortress/profile may override them (the lab has no systemd).
 FORTRESS_SYSCTL_APPLY='sysctl -q -p /etc/sysctl.d/90-fortress.conf'
@@ -19,12 +19,18 @@ if [ -r /etc/fortress/profile ]; then . /etc/fortress/profile; fi
 state=/var/lib/fortress
 prev="$state/previous.$TX"
 mkdir -p "$state"
+# The lock lives as long as fd 9 is open anywhere: every command that may leave a daemon behind
+# (wg-quick up starting wireguard-go, HAProxy) runs with 9>&- so the daemon does not keep the lock.
 exec 9>>"$state/lock"
 if ! flock -n 9; then
   say "waiting another apply holds the host's lock"
   flock -w "$LOCK_WAIT" 9 || fail "another apply still holds $state/lock after ${LOCK_WAIT}s"
 fi
 say "step locked"
+# An audit trail of transactions, one line as each takes the lock and one as it ends.
+journal() { printf '%s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$TX" "$1" >> "$state/journal"; }
+journal locked
+locked=1
 # Staging directories of applies that died long ago.
 find "$state/staging" -mindepth 1 -maxdepth 1 -mmin +30 -exec rm -rf {} + 2>/dev/null
 
@@ -90,13 +96,13 @@ reload_wireguard() { # never a key-less syncconf: that wipes the live private ke
 activate() {
   if [ "$WG_CLASS" = restart ] || { [ "$WG_CLASS" = live ] && ! interface_up; }; then
     if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || return 1; fi
-    wg-quick up "$IFACE" >/dev/null 2>&1 || return 1
+    wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || return 1
   elif [ "$WG_CLASS" = live ]; then
     reload_wireguard || return 1
   fi
   if [ "$SYSCTL_CHANGED" = 1 ]; then eval "$FORTRESS_SYSCTL_APPLY" || return 1; fi
   if [ "$HAPROXY_CHANGED" = 1 ]; then
-    if [ "$had_haproxy" = 1 ]; then eval "$FORTRESS_HAPROXY_RELOAD" || return 1; else eval "$FORTRESS_HAPROXY_START" || return 1; fi
+    if [ "$had_haproxy" = 1 ]; then eval "$FORTRESS_HAPROXY_RELOAD" 9>&- || return 1; else eval "$FORTRESS_HAPROXY_START" 9>&- || return 1; fi
   fi
 }
 
@@ -126,6 +132,7 @@ if install_from "$STAGE"; then
     if verify; then
       rm -rf "$state/previous" && mv "$prev" "$state/previous"
       rm -rf "$STAGE"
+      journal applied
       say "done"
       exit 0
     fi
@@ -143,16 +150,17 @@ if [ "$WG_CLASS" != none ]; then
     if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || rollback_ok=0; fi
   elif [ "$WG_CLASS" = restart ] || ! interface_up; then
     if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1; fi
-    wg-quick up "$IFACE" >/dev/null 2>&1 || rollback_ok=0
+    wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || rollback_ok=0
   else
     reload_wireguard || rollback_ok=0
   fi
 fi
 if [ -f "$prev/.sysctl" ]; then sysctl -q -p "$prev/.sysctl" || rollback_ok=0; fi
 if [ "$HAPROXY_CHANGED" = 1 ]; then
-  if [ "$had_haproxy" = 1 ]; then eval "$FORTRESS_HAPROXY_RELOAD" || rollback_ok=0; else eval "$FORTRESS_HAPROXY_STOP" >/dev/null 2>&1; fi
+  if [ "$had_haproxy" = 1 ]; then eval "$FORTRESS_HAPROXY_RELOAD" 9>&- || rollback_ok=0; else eval "$FORTRESS_HAPROXY_STOP" >/dev/null 2>&1; fi
 fi
 rm -rf "$STAGE"
 if [ "$rollback_ok" = 1 ]; then fail "rolled back to the previous files"; fi
+journal "ROLLBACK FAILED"
 say "error ROLLBACK FAILED: the host may be half-configured; previous files are in $prev"
 exit 2

@@ -13,6 +13,8 @@ const PACKAGES: Record<string, string> = {
   unshare: 'util-linux',
   nsenter: 'util-linux',
   sshd: 'openssh-server',
+  ssh: 'openssh-client',
+  'ssh-keygen': 'openssh-client',
   sysctl: 'procps',
   bash: 'bash',
   findmnt: 'util-linux',

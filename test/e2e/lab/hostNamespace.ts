@@ -30,6 +30,14 @@ export interface HostOptions {
   privateDirs?: readonly string[];
   /** The holder's lifetime: a safety net that ends it even if teardown never runs. */
   holderSeconds?: number;
+  /**
+   * Directories (e.g. /etc, /var/lib) made copy-on-write inside the host, before the private dirs are
+   * mounted: an overlay whose upper layer is a tmpfs mounted on `scratch`, an empty directory the
+   * caller made (and removes after teardown). Mount points such as /etc/fortress are then created
+   * in the overlay, so the lab leaves no directory behind on this machine, and nothing run in the
+   * host can change the machine's files there.
+   */
+  copyOnWrite?: { scratch: string; dirs: readonly string[] };
 }
 
 export async function createHostNamespace(lab: Lab, suffix: string, options: HostOptions = {}): Promise<HostNamespace> {
@@ -55,7 +63,16 @@ export async function createHostNamespace(lab: Lab, suffix: string, options: Hos
     return result.stdout;
   };
 
-  // The mount points must exist on the shared filesystem (mkdir is not namespaced); the tmpfs on
+  if (options.copyOnWrite) {
+    const { scratch, dirs } = options.copyOnWrite;
+    if (!posix.isAbsolute(scratch) || dirs.some((d) => !posix.isAbsolute(d) || posix.normalize(d) !== d)) throw new Error('copy-on-write paths must be absolute and normal');
+    await shChecked(
+      'set -e; scratch=$1; src=$2; shift 2; mount -t tmpfs -o mode=0700,size=64m "$src" "$scratch"; i=0; for d in "$@"; do i=$((i+1)); mkdir "$scratch/upper$i" "$scratch/work$i"; mount -t overlay "$src" -o "lowerdir=$d,upperdir=$scratch/upper$i,workdir=$scratch/work$i" "$d"; done',
+      [scratch, name, ...dirs],
+    );
+  }
+  // The mount points must exist on the shared filesystem (mkdir is not namespaced, except under a
+  // copy-on-write dir, where it lands in the host's overlay); the tmpfs on
   // them is private. The tmpfs is named after the namespace, so a test can prove it is not visible
   // from this machine's own mount table.
   await shChecked('set -e; src=$1; shift; for d in "$@"; do mkdir -p "$d"; mount -t tmpfs -o mode=0700,size=4m "$src" "$d"; done', [name, ...privateDirs]);

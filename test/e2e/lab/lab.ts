@@ -12,6 +12,7 @@ const NAME = /^[a-z0-9]{1,15}$/;
 export class Lab {
   private readonly namespaces: string[] = [];
   private readonly children: ChildProcess[] = [];
+  private readonly hooks: Record<TeardownPhase, (() => Promise<void> | void)[]> = { 'before-namespaces': [], 'after-namespaces': [] };
 
   /** @param prefix unique per run, e.g. `ft${process.pid}s`, so parallel runs never share a name. */
   constructor(readonly prefix: string) {
@@ -32,6 +33,15 @@ export class Lab {
     this.children.push(child);
   }
 
+  /**
+   * Cleanup that teardown runs, newest first within its phase: 'before-namespaces' for what lives
+   * outside the lab's namespaces but points into them (a root-namespace veth), 'after-namespaces' for
+   * what must outlive every process inside (temp dirs that are mount points in a host).
+   */
+  onTeardown(phase: TeardownPhase, hook: () => Promise<void> | void): void {
+    this.hooks[phase].push(hook);
+  }
+
   namespaceNames(): readonly string[] {
     return this.namespaces;
   }
@@ -39,6 +49,7 @@ export class Lab {
   /** Removes every namespace and process of this lab, newest first; tries them all before it throws. */
   async teardown(): Promise<void> {
     const failures: string[] = [];
+    await runHooks(this.hooks['before-namespaces'], failures);
     for (const name of [...this.namespaces].reverse()) {
       try {
         await removeNamespace(name);
@@ -51,7 +62,21 @@ export class Lab {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
     this.children.length = 0;
+    await runHooks(this.hooks['after-namespaces'], failures);
     if (failures.length > 0) throw new Error(`lab teardown failed:\n${failures.join('\n')}`);
+  }
+}
+
+export type TeardownPhase = 'before-namespaces' | 'after-namespaces';
+
+/** Runs and forgets the hooks, newest first; a failing hook is recorded and the rest still run. */
+async function runHooks(hooks: (() => Promise<void> | void)[], failures: string[]): Promise<void> {
+  for (const hook of hooks.splice(0).reverse()) {
+    try {
+      await hook();
+    } catch (error) {
+      failures.push((error as Error).message);
+    }
   }
 }
 
