@@ -5,7 +5,7 @@
 // every run: on this machine's virtual disk, directory creation swings between 0.02 and 0.8 ms and is
 // slowest right after mass deletions, which would measure the previous run's cleanup, not fortress.
 import { execSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPair, generateTopology } from './generateTopology.mjs';
 
@@ -77,6 +77,17 @@ for (const { name, topology, peers, target } of cases) {
     rows.push({ name, scenario: 'diff --base HEAD --format markdown, one host changed', peers, target: 2.0, ...summarize(diffs) });
   }
 }
+rmSync(root, { recursive: true, force: true });
+
+// apply on a 20-host lab of network namespaces: the test suite's lab, so it runs under vitest, as root.
+let applyRows = '';
+if (process.getuid?.() === 0) {
+  const lab = spawnSync('npx', ['vitest', 'run', '--config', 'bench/vitest.config.ts', '--silent'], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+  applyRows = lab.status === 0 ? readFileSync(join(scratch, 'apply.md'), 'utf8') : '';
+  if (lab.status !== 0) console.error(`the apply benchmark failed:\n${lab.stdout}${lab.stderr}`);
+} else {
+  console.error('the apply benchmark needs root for its network namespaces: skipped');
+}
 rmSync(scratch, { recursive: true, force: true });
 
 const ok = (r) => (r.median <= r.target && r.rssMb <= 200 ? 'yes' : 'NO');
@@ -86,3 +97,4 @@ console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | :---: |');
 for (const r of rows) {
   console.log(`| ${r.name} | ${r.scenario} | ${r.peers.toLocaleString('en')} | ${r.median.toFixed(2)} s | ${r.max.toFixed(2)} s | ${r.rssMb.toFixed(0)} MB | ≤ ${r.target.toFixed(1)} s | ${ok(r)} |`);
 }
+process.stdout.write(applyRows);

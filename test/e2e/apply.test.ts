@@ -157,6 +157,27 @@ describe('fortress apply in the lab', () => {
   }, 120_000);
 });
 
+describe('fortress keys bootstrap', () => {
+  test('creates a key on the host only when it has none, and prints only the public key', async () => {
+    const existing = await fortress('keys', 'bootstrap', newcomer.name);
+    expect(existing).toMatchObject({ code: 0, stdout: `${newcomer.name}: already has a WireGuard key in /etc/wireguard/wg0.key\npublicKey: ${fleet.topology.hosts[newcomer.name]!.publicKey}\n` });
+
+    await sh(newcomer, 'mv /etc/wireguard/wg0.key /etc/wireguard/wg0.key.kept');
+    try {
+      const created = await fortress('keys', 'bootstrap', newcomer.name);
+      expect(created.code).toBe(0);
+      const publicKey = /publicKey: (\S+)/.exec(created.stdout)![1]!;
+      expect(publicKey).not.toBe(fleet.topology.hosts[newcomer.name]!.publicKey);
+      expect(await sh(newcomer, 'stat -c %a /etc/wireguard/wg0.key; wg pubkey < /etc/wireguard/wg0.key')).toBe(`600\n${publicKey}`);
+      // Only the public half ever crosses to this side: the private key is in no output.
+      const privateKey = await sh(newcomer, 'cat /etc/wireguard/wg0.key');
+      expect(`${created.stdout}${created.stderr}`).not.toContain(privateKey);
+    } finally {
+      await sh(newcomer, 'mv -f /etc/wireguard/wg0.key.kept /etc/wireguard/wg0.key');
+    }
+  }, 60_000);
+});
+
 describe('faults: nothing is left half-configured', () => {
   test('an unreachable host fails, the others converge, and a later apply catches it up', async () => {
     await renderTopology((t) => {

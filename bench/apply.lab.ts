@@ -1,0 +1,77 @@
+// The apply benchmark: a 20-host lab (network namespaces with sshd, as in test/e2e), and whole
+// `fortress apply` processes timed from outside: the first converge, a change on one host, a
+// one-line change on every host, and a no-op re-apply. Writes its table rows to .bench/apply.md,
+// which bench/run.mjs prints. Needs root.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { afterAll, expect, test } from 'vitest';
+import { buildApplyLab, LAB_HAPROXY_STOP } from '../test/e2e/lab/applyLab.js';
+import { Lab } from '../test/e2e/lab/lab.js';
+
+const HOSTS = 20;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const bin = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const out = new URL('../.bench/', import.meta.url).pathname;
+const lab = new Lab(`fb${process.pid}`);
+afterAll(() => lab.teardown(), 120_000);
+
+test('apply on a 20-host lab', async () => {
+  const fleet = await buildApplyLab(lab, { hosts: HOSTS, extraProfile: { FORTRESS_HAPROXY_STOP: LAB_HAPROXY_STOP } });
+  // Asynchronous on purpose: the lab drains every sshd's log pipe from this process's event loop, and a
+  // spawnSync would stall it until an sshd blocks on a full pipe.
+  const fortress = async (...args: string[]) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, [bin, ...args], { cwd: fleet.dir, env: { ...process.env, FORTRESS_SSH_KEY: fleet.clientKeyPath } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    expect(status, `${args.join(' ')}\n${stdout}\n${stderr}`).toBe(0);
+    return { seconds, report: args[0] === 'apply' ? (JSON.parse(stdout) as { hosts: { result: string }[] }) : undefined };
+  };
+  const applied = (report: { hosts: { result: string }[] } | undefined) => report!.hosts.filter((h) => h.result === 'applied').length;
+  const edit = async (change: (t: typeof fleet.topology) => void) => {
+    const topology = structuredClone(fleet.topology);
+    change(topology);
+    fleet.writeTopology(topology);
+    await fortress('render');
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const rows: [string, number, number, number | undefined][] = [];
+
+  await fortress('render');
+  const first = await fortress('apply', '--format', 'json');
+  expect(applied(first.report)).toBe(HOSTS);
+  rows.push(['first converge (every host from nothing)', first.seconds, first.seconds, undefined]);
+
+  const oneHost: number[] = [];
+  const everyHost: number[] = [];
+  const noop: number[] = [];
+  const spoke = fleet.hosts.find((h) => !h.isHub)!.name;
+  for (let i = 0; i < RUNS; i++) {
+    await edit((t) => void (t.hosts[spoke]!.sysctl = { 'net.ipv4.tcp_fin_timeout': 20 + i }));
+    const one = await fortress('apply', '--format', 'json');
+    expect(applied(one.report)).toBe(1);
+    oneHost.push(one.seconds);
+
+    await edit((t) => void ((t.sysctl as { defaults: Record<string, number> }).defaults['net.ipv4.tcp_keepalive_time'] = 700 + i));
+    const all = await fortress('apply', '--format', 'json');
+    expect(applied(all.report)).toBe(HOSTS);
+    everyHost.push(all.seconds);
+
+    const none = await fortress('apply', '--format', 'json');
+    expect(applied(none.report)).toBe(0);
+    noop.push(none.seconds);
+  }
+  rows.push(['a change on one host', median(oneHost), Math.max(...oneHost), undefined]);
+  rows.push(['a one-line change on all 20 hosts', median(everyHost), Math.max(...everyHost), 6]);
+  rows.push(['no-op re-apply of 20 hosts', median(noop), Math.max(...noop), 3]);
+
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    `${out}apply.md`,
+    rows.map(([what, med, max, target]) => `| 20-host lab | apply: ${what} | — | ${med.toFixed(2)} s | ${max.toFixed(2)} s | — | ${target ? `≤ ${target.toFixed(1)} s` : '—'} | ${target ? (med <= target ? 'yes' : 'NO') : '—'} |`).join('\n') + '\n',
+  );
+}, 600_000);
