@@ -3,7 +3,7 @@
 import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
-import { compile, validateSource } from '../compile.js';
+import { compile, validateSource, type Compiled } from '../compile.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { findDrift, readRenderedTree, writeRenderedTree } from '../emit/renderedTree.js';
 import { buildReview, hasChanges } from '../review/buildReview.js';
@@ -68,12 +68,18 @@ async function validateCommand(options: CliOptions, io: CliIo): Promise<number> 
   return EXIT_OK;
 }
 
-async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
+/** The working tree's topology and lock, compiled in memory; diagnostics reported when they do not compile. */
+async function compileWorkingTree(options: CliOptions, io: CliIo): Promise<{ paths: Paths; compiled?: Compiled; code: number }> {
   const paths = resolvePaths(options, io.cwd);
   const topology = await readSource(io, options.topology);
   const lock = await readSource(io, paths.lockDisplay, { optional: true });
   const { compiled, diagnostics } = compile({ topology, ...(lock ? { lock } : {}), source: paths.source });
-  if (!compiled) return reportInvalid(diagnostics, options, io);
+  return compiled ? { paths, compiled, code: EXIT_OK } : { paths, code: reportInvalid(diagnostics, options, io) };
+}
+
+async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
+  const { paths, compiled, code } = await compileWorkingTree(options, io);
+  if (!compiled) return code;
 
   const drift = findDrift(paths.out, compiled.files, paths.lock, compiled.lockText);
   const display = (path: string) => relative(io.cwd, path) || '.';
@@ -146,11 +152,8 @@ async function diffCommand(options: CliOptions, io: CliIo): Promise<number> {
  * plan, it refuses when rendered/ does not match the topology, rather than apply something unreviewed.
  */
 async function applyCommand(options: CliOptions, io: CliIo): Promise<number> {
-  const paths = resolvePaths(options, io.cwd);
-  const topology = await readSource(io, options.topology);
-  const lock = await readSource(io, paths.lockDisplay, { optional: true });
-  const { compiled, diagnostics } = compile({ topology, ...(lock ? { lock } : {}), source: paths.source });
-  if (!compiled) return reportInvalid(diagnostics, options, io);
+  const { paths, compiled, code } = await compileWorkingTree(options, io);
+  if (!compiled) return code;
   const drift = findDrift(paths.out, compiled.files, paths.lock, compiled.lockText);
   if (drift.length > 0) {
     io.stderr(`fortress: ${options.out}/ does not match the topology (${drift.length} file${drift.length === 1 ? '' : 's'}, e.g. ${relative(io.cwd, drift[0]!.path)}): run \`fortress render\`, review and commit, then apply\n`);

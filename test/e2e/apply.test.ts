@@ -8,8 +8,8 @@ import { hostJobs } from '../../src/apply/hostJobs.js';
 import { connectSsh } from '../../src/apply/sshConnection.js';
 import { readRenderedTree } from '../../src/emit/renderedTree.js';
 import { snapshotOfFiles } from '../../src/review/treeSnapshot.js';
+import { runCli } from '../../src/cli/runCli.js';
 import { compileText } from '../support/compileExample.js';
-import { TempRepo } from '../support/tempRepo.js';
 import { requireRoot, requireTools } from '../support/tools.js';
 import { buildApplyLab, LAB_HAPROXY_STOP, type ApplyLab, type ApplyLabHost } from './lab/applyLab.js';
 import { Lab } from './lab/lab.js';
@@ -27,12 +27,11 @@ interface ApplyReport {
   hosts: { host: string; result: string; message?: string; disruption?: string; changedFiles?: string[]; rttMs?: number }[];
 }
 
+/** The CLI in-process, in the lab's repository, authenticating with the lab's client key. */
 async function fortress(...argv: string[]) {
-  const repo = Object.assign(Object.create(TempRepo.prototype) as TempRepo, { dir: fleet.dir });
   let stdout = '';
   let stderr = '';
-  const { runCli } = await import('../../src/cli/runCli.js');
-  const code = await runCli(argv, { cwd: repo.dir, stdout: (t) => (stdout += t), stderr: (t) => { stderr += t; if (process.env.FORTRESS_TEST_TRACE) process.stderr.write(t); }, env: { sshKeyFile: fleet.clientKeyPath } });
+  const code = await runCli(argv, { cwd: fleet.dir, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { sshKeyFile: fleet.clientKeyPath } });
   return { code, stdout, stderr };
 }
 
