@@ -1,6 +1,6 @@
-// Copies what tsc does not: the handlebars templates next to their renderers, the remote shell
+// Does what tsc does not: copies the handlebars templates next to their renderers, the remote shell
 // scripts next to apply, and the generated JavaScript (the schema validator) next to its importer.
-import { cpSync, readdirSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const copy = (from, to, wanted) => {
@@ -12,3 +12,6 @@ const copy = (from, to, wanted) => {
 copy('src/render', 'dist/render', (name) => name.endsWith('.hbs'));
 copy('src/validate', 'dist/validate', (name) => name.endsWith('.js'));
 copy('src/apply', 'dist/apply', (name) => name.endsWith('.sh'));
+
+// tsc writes files without the executable bit; the package's bin needs it for npx and for installs.
+chmodSync('dist/cli/main.js', 0o755);
