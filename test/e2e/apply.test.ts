@@ -134,6 +134,17 @@ describe('fortress apply in the lab', () => {
     expect(after).toEqual(before);
   }, 60_000);
 
+  test('--dry-run reads every host, prints the plan, and changes nothing', async () => {
+    await renderTopology((t) => void ((t.hosts[spoke.name]!.sysctl as unknown) = { 'net.ipv4.tcp_fin_timeout': 25 }));
+    const before = await managedFiles(spoke);
+    const dry = await fortress('apply', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain(`\n${spoke.name}: live\n  /etc/sysctl.d/90-fortress.conf (sysctl)\n`);
+    expect(dry.stdout).toContain('0 applied, 3 unchanged, 1 planned, 0 failed, 0 skipped\n');
+    expect(await managedFiles(spoke)).toBe(before);
+    await restoreBaseline();
+  }, 60_000);
+
   test('a live change (a new spoke) under a TCP stream and a ping: no tunnel drops, the hub keeps its key', async () => {
     // 15 s of traffic from a spoke to the hub: ping every 0.2 s, and a TCP connection to the database every 0.2 s.
     const traffic = spoke.exec(
