@@ -3,6 +3,8 @@ export interface CliIo {
   cwd: string;
   /** Whether stdout is a terminal that wants colour (a TTY, and NO_COLOR unset). */
   color?: boolean;
+  /** Whether stderr is a terminal, where progress can be redrawn in place. */
+  stderrIsTerminal?: boolean;
   /** The few environment variables fortress reads, read once by the executable. */
   env?: {
     /** An SSH agent to authenticate with. */

@@ -5,6 +5,7 @@ import { runCli } from './runCli.js';
 const code = await runCli(process.argv.slice(2), {
   cwd: process.cwd(),
   color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+  stderrIsTerminal: process.stderr.isTTY === true,
   env: {
     sshAuthSock: process.env.SSH_AUTH_SOCK,
     sshKeyFile: process.env.FORTRESS_SSH_KEY,

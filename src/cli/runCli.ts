@@ -10,6 +10,7 @@ import { buildReview, hasChanges } from '../review/buildReview.js';
 import { formatReviewMarkdown } from '../review/formatMarkdown.js';
 import { formatReviewText } from '../review/formatText.js';
 import { snapshotOfCompiled, snapshotOfFiles, type TreeSnapshot } from '../review/treeSnapshot.js';
+import { applyProgress } from './applyProgress.js';
 import { openGitTree } from './gitTree.js';
 import { applyFleet } from '../apply/applyFleet.js';
 import { formatApplyMarkdown, formatApplyTable, summarizeResults } from '../apply/formatApplyReport.js';
@@ -168,8 +169,8 @@ async function applyCommand(options: CliOptions, io: CliIo): Promise<number> {
   const auth = await sshAuth(io);
   const results = await applyFleet(jobs, {
     connect: (target) => connectSsh(target, auth),
-    // Progress on stderr, one line per event, so stdout holds only the result (a table or the JSON report).
-    onEvent: (host, event) => io.stderr(`${host}: ${event}\n`),
+    // Progress on stderr, so stdout holds only the result (a table or the JSON report).
+    onEvent: applyProgress(io.stderr, io.stderrIsTerminal === true),
     now: () => Date.now(),
   }, { dryRun: options.dryRun, concurrency: options.concurrency, verifyTimeoutSeconds: 20, lockWaitSeconds: 120 });
 
