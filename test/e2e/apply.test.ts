@@ -13,7 +13,7 @@ import { compileText } from '../support/compileExample.js';
 import { requireRoot, requireTools } from '../support/tools.js';
 import { buildApplyLab, LAB_HAPROXY_STOP, type ApplyLab, type ApplyLabHost } from './lab/applyLab.js';
 import { Lab } from './lab/lab.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const lab = new Lab(`fp${process.pid}`);
@@ -127,9 +127,16 @@ describe('fortress apply in the lab', () => {
 
   test('an unchanged re-apply writes nothing on any host', async () => {
     const before = await Promise.all(fleet.hosts.map((h) => sh(h, 'find /etc/wireguard /etc/sysctl.d /etc/haproxy /var/lib/fortress -type f -printf "%p %T@\\n" 2>/dev/null | sort')));
-    const { code, report } = await apply();
+    const summary = join(fleet.dir, '..', `step-summary-${process.pid}.md`);
+    let stdout = '';
+    const code = await runCli(['apply'], { cwd: fleet.dir, stdout: (t) => (stdout += t), stderr: () => {}, env: { sshKeyFile: fleet.clientKeyPath, githubStepSummary: summary } });
     expect(code).toBe(0);
-    expect(report.hosts.every((h) => h.result === 'unchanged')).toBe(true);
+    expect(stdout).toContain(`0 applied, ${fleet.hosts.length - 1} unchanged, 0 planned, 0 failed, 0 skipped\n`);
+    // In GitHub Actions the same table lands in the job summary, as markdown.
+    const markdown = readFileSync(summary, 'utf8');
+    rmSync(summary);
+    expect(markdown).toMatch(/^### fortress apply\n\n\| host \| changed files \| disruption \| result \| rtt \| time \|\n/);
+    expect(markdown).toContain(`| ${hub.name} (hub) | 0 | none | unchanged | - |`);
     const after = await Promise.all(fleet.hosts.map((h) => sh(h, 'find /etc/wireguard /etc/sysctl.d /etc/haproxy /var/lib/fortress -type f -printf "%p %T@\\n" 2>/dev/null | sort')));
     expect(after).toEqual(before);
   }, 60_000);
