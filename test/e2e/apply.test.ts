@@ -13,7 +13,8 @@ import { compileText } from '../support/compileExample.js';
 import { requireRoot, requireTools } from '../support/tools.js';
 import { buildApplyLab, LAB_HAPROXY_STOP, type ApplyLab, type ApplyLabHost } from './lab/applyLab.js';
 import { Lab } from './lab/lab.js';
-import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const lab = new Lab(`fp${process.pid}`);
@@ -70,7 +71,7 @@ let newcomer: ApplyLabHost;
 
 beforeAll(async () => {
   requireRoot();
-  requireTools('ip', 'sshd', 'ssh-keygen', 'haproxy', 'wg', 'wg-quick', 'wireguard-go', 'nsenter', 'unshare', 'ping');
+  requireTools('ip', 'sshd', 'ssh-keygen', 'ssh-agent', 'ssh-add', 'haproxy', 'wg', 'wg-quick', 'wireguard-go', 'nsenter', 'unshare', 'ping');
   fleet = await buildApplyLab(lab, { hosts: 5, extraProfile: { FORTRESS_HAPROXY_STOP: LAB_HAPROXY_STOP } });
   hub = fleet.hosts.find((h) => h.isHub)!;
   backup = fleet.hosts.find((h) => h.isDatabase && !h.isHub)!;
@@ -172,6 +173,25 @@ describe('fortress apply in the lab', () => {
     expect(await sh(hub, 'wg show wg0 public-key')).toBe(fleet.topology.hosts[hub.name]!.publicKey);
     expect(await sh(newcomer, `ping -c 1 -W 2 ${spoke.meshAddress} >/dev/null && echo ok`)).toBe('ok');
   }, 120_000);
+});
+
+describe('authentication', () => {
+  test('through an SSH agent (SSH_AUTH_SOCK), the way a workstation runs apply', async () => {
+    const socket = join(fleet.dir, '..', `agent-${process.pid}.sock`);
+    // Foreground (-D), so this test owns the agent's pid and ends it itself.
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+      execFileSync('ssh-add', [fleet.clientKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      let stdout = '';
+      const code = await runCli(['apply', '--dry-run'], { cwd: fleet.dir, stdout: (t) => (stdout += t), stderr: () => {}, env: { sshAuthSock: socket } });
+      expect(code).toBe(0);
+      expect(stdout).toContain(' unchanged, 0 planned, 0 failed, 0 skipped\n');
+    } finally {
+      agent.kill();
+      rmSync(socket, { force: true });
+    }
+  }, 60_000);
 });
 
 describe('fortress keys bootstrap', () => {

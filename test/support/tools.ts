@@ -13,6 +13,8 @@ const PACKAGES: Record<string, string> = {
   unshare: 'util-linux',
   nsenter: 'util-linux',
   sshd: 'openssh-server',
+  'ssh-agent': 'openssh-client',
+  'ssh-add': 'openssh-client',
   ssh: 'openssh-client',
   'ssh-keygen': 'openssh-client',
   sysctl: 'procps',
