@@ -4,7 +4,7 @@ import { emptyLock, readLock, serializeLock, type AddressLock } from './allocate
 import { allocateAddresses } from './allocate/allocateAddresses.js';
 import { parseIpv4Network } from './allocate/ipv4Network.js';
 import type { Diagnostic } from './diagnostics/diagnostic.js';
-import { buildManifest } from './emit/manifest.js';
+import { buildManifest, type Manifest } from './emit/manifest.js';
 import { parseJsonDocument } from './load/jsonDocument.js';
 import { parseSourceDocument, type SourceText } from './load/sourceDocument.js';
 import { buildModel } from './model/buildModel.js';
@@ -26,6 +26,8 @@ export interface Compiled {
   model: TopologyModel;
   /** Every file of rendered/, the manifest included, sorted by path. */
   files: RenderedFile[];
+  /** The manifest as data (its file is among `files`). */
+  manifest: Manifest;
   lock: AddressLock;
   lockText: string;
 }
@@ -61,7 +63,8 @@ export function compile(input: CompileInput): { compiled?: Compiled; diagnostics
 
   const model = buildModel(topology, network, allocated.allocation.addresses);
   const rendered = renderTree(model, { source: input.source });
-  const files = [...rendered, buildManifest(model, input.source, rendered)].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const { manifest, file } = buildManifest(model, input.source, rendered);
+  const files = [...rendered, file].sort((a, b) => (a.path < b.path ? -1 : 1));
   const lock = allocated.allocation.lock;
-  return { compiled: { model, files, lock, lockText: serializeLock(lock) }, diagnostics: [] };
+  return { compiled: { model, files, manifest, lock, lockText: serializeLock(lock) }, diagnostics: [] };
 }

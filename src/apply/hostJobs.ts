@@ -17,7 +17,7 @@ export function hostJobs(model: TopologyModel, manifest: Manifest, files: Readon
         interfaceName: model.mesh.interface,
         files: manifest.files
           .filter((f) => f.host === host.name)
-          .map((f) => ({ path: f.path, hostPath: f.hostPath!, mode: f.mode, reload: f.reload, content: files.get(f.path)! })),
+          .map((f) => ({ path: f.path, hostPath: f.hostPath!, mode: f.mode, reload: f.reload, sha256: f.sha256, content: files.get(f.path)! })),
       };
       if (host.ssh) job.ssh = host.ssh;
       if (anchor && anchor !== host) job.verify = { publicKey: anchor.publicKey, address: anchor.meshAddress, port: verifyPort(anchor) };

@@ -1,6 +1,5 @@
 // apply's plan for one host, pure: what the rendered tree wants there, against what the host reported
 // in one round trip. `apply --dry-run` prints these; apply carries them out.
-import { createHash } from 'node:crypto';
 import type { ManifestEntry } from '../emit/manifest.js';
 import type { DisruptionClass } from '../review/hostChanges.js';
 
@@ -19,6 +18,8 @@ export interface PlannedFile {
   mode: string;
   reload: ManifestEntry['reload'];
   content: string;
+  /** The content's hash, as the manifest records it. */
+  sha256: string;
 }
 
 export interface HostPlan {
@@ -44,7 +45,7 @@ export function parseRemoteState(output: string): RemoteState {
 }
 
 export function planHost(host: string, isHub: boolean, wanted: readonly PlannedFile[], remote: RemoteState): HostPlan {
-  const changes = wanted.filter((f) => remote.hashes.get(f.hostPath) !== sha256(f.content));
+  const changes = wanted.filter((f) => remote.hashes.get(f.hostPath) !== f.sha256);
   const wg = changes.find((f) => f.reload === 'wireguard');
   // Peers and their settings reload live; anything in [Interface] (address, port, MTU, key) needs the
   // interface brought down and up. A host without a config yet comes up for the first time.
@@ -61,8 +62,4 @@ export function interfaceLines(config: string): string {
     if (/^[A-Za-z]/.test(line)) lines.push(line);
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
-}
-
-function sha256(content: string): string {
-  return createHash('sha256').update(content).digest('hex');
 }

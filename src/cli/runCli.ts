@@ -69,12 +69,20 @@ async function validateCommand(options: CliOptions, io: CliIo): Promise<number> 
   return EXIT_OK;
 }
 
-/** The working tree's topology and lock, compiled in memory; diagnostics reported when they do not compile. */
+type ReadSource = (path: string) => Promise<SourceText | undefined>;
+
+/** The topology and its lock as `read` finds them (the working tree, or a git ref), compiled in memory. */
+async function compileFrom(read: ReadSource, paths: Paths): Promise<{ found: boolean; compiled?: Compiled; diagnostics: Diagnostic[] }> {
+  const topology = await read(paths.topology);
+  if (!topology) return { found: false, diagnostics: [] };
+  const lock = await read(paths.lockDisplay);
+  return { found: true, ...compile({ topology, ...(lock ? { lock } : {}), source: paths.source }) };
+}
+
+/** The working tree's topology (which must exist) and lock, compiled; diagnostics reported when they do not compile. */
 async function compileWorkingTree(options: CliOptions, io: CliIo): Promise<{ paths: Paths; compiled?: Compiled; code: number }> {
   const paths = resolvePaths(options, io.cwd);
-  const topology = await readSource(io, options.topology);
-  const lock = await readSource(io, paths.lockDisplay, { optional: true });
-  const { compiled, diagnostics } = compile({ topology, ...(lock ? { lock } : {}), source: paths.source });
+  const { compiled, diagnostics } = await compileFrom((path) => (path === paths.topology ? readSource(io, path) : readSource(io, path, { optional: true })), paths);
   return compiled ? { paths, compiled, code: EXIT_OK } : { paths, code: reportInvalid(diagnostics, options, io) };
 }
 
@@ -117,11 +125,9 @@ async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
  */
 async function diffCommand(options: CliOptions, io: CliIo): Promise<number> {
   const paths = resolvePaths(options, io.cwd);
-  const compileSide = async (label: string, read: (path: string) => Promise<SourceText | undefined>): Promise<TreeSnapshot | undefined> => {
-    const topology = await read(options.topology);
-    if (!topology) return snapshotOfFiles(`${label} (no topology)`, new Map());
-    const lock = await read(paths.lockDisplay);
-    const { compiled, diagnostics } = compile({ topology, ...(lock ? { lock } : {}), source: paths.source });
+  const compileSide = async (label: string, read: ReadSource): Promise<TreeSnapshot | undefined> => {
+    const { found, compiled, diagnostics } = await compileFrom(read, paths);
+    if (!found) return snapshotOfFiles(`${label} (no topology)`, new Map());
     if (compiled) return snapshotOfCompiled(label, compiled);
     io.stderr(`fortress: the topology of ${label} is invalid:\n`);
     reportInvalid(diagnostics, options, io);
@@ -191,14 +197,13 @@ async function applyCommand(options: CliOptions, io: CliIo): Promise<number> {
 
 /** `keys bootstrap <host>`: the private key is made on the host by `wg genkey` and never leaves it. */
 async function keysBootstrapCommand(options: CliOptions, io: CliIo): Promise<number> {
-  const topology = await readSource(io, options.topology);
-  const { topology: valid, diagnostics } = validateSource(topology);
-  if (!valid) return reportInvalid(diagnostics, options, io);
-  const host = valid.hosts[options.keyHost!];
+  const { compiled, code } = await compileWorkingTree(options, io);
+  if (!compiled) return code;
+  const host = compiled.model.hosts.find((h) => h.name === options.keyHost);
   if (!host) throw new UsageError(`the topology has no host "${options.keyHost}"`);
-  if (!host.ssh?.hostKey) throw new InputError(`hosts.${options.keyHost}.ssh.hostKey is not set: fortress only connects to a pinned host key`);
-  const keyFile = wireguardKeyFile(valid.mesh.interface ?? 'wg0');
-  const remote = await connectSsh({ host: options.keyHost!, address: host.ssh.address, port: host.ssh.port ?? 22, user: host.ssh.user ?? 'root', hostKey: host.ssh.hostKey }, await sshAuth(io));
+  if (!host.ssh?.hostKey) throw new InputError(`hosts.${host.name}.ssh.hostKey is not set: fortress only connects to a pinned host key`);
+  const keyFile = wireguardKeyFile(compiled.model.mesh.interface);
+  const remote = await connectSsh({ host: host.name, ...host.ssh, hostKey: host.ssh.hostKey }, await sshAuth(io));
   try {
     const result = await remote.exec('bash -s', `set -e\numask 077\nmkdir -p ${shellQuote(keyFile.replace(/\/[^/]*$/, ''))}\nkey=${shellQuote(keyFile)}\nif [ -s "$key" ]; then echo existing; else wg genkey > "$key.new" && mv "$key.new" "$key" && echo created; fi\nwg pubkey < "$key"\n`);
     if (result.code !== 0) throw new InputError(`could not create the key on ${options.keyHost}: ${result.stderr.trim()}`);
@@ -226,6 +231,8 @@ function reportInvalid(diagnostics: Diagnostic[], options: CliOptions, io: CliIo
 }
 
 interface Paths {
+  /** The topology as the user named it. */
+  topology: string;
   out: string;
   lock: string;
   lockDisplay: string;
@@ -233,7 +240,7 @@ interface Paths {
   source: string;
 }
 
-export function lockPathFor(topologyPath: string): string {
+function lockPathFor(topologyPath: string): string {
   const name = basename(topologyPath).replace(/\.(ya?ml|json)$/i, '');
   return `${dirname(topologyPath)}/${name}.lock.json`;
 }
@@ -243,6 +250,7 @@ function resolvePaths(options: CliOptions, cwd: string): Paths {
   const out = resolve(cwd, options.out);
   const lockDisplay = lockPathFor(options.topology);
   return {
+    topology: options.topology,
     out,
     lock: resolve(cwd, lockDisplay),
     lockDisplay,

@@ -27,10 +27,6 @@ export function error(code: DiagnosticCode, span: SourceSpan, message: string, h
   return hint === undefined ? { code, severity: 'error', message, span } : { code, severity: 'error', message, span, hint };
 }
 
-export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
-  return diagnostics.some((d) => d.severity === 'error');
-}
-
 /** Orders diagnostics by file, then position, so output is stable whatever order the rules ran in. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(

@@ -48,7 +48,7 @@ export function sha256(content: string): string {
   return createHash('sha256').update(content).digest('hex');
 }
 
-export function buildManifest(model: TopologyModel, source: string, files: readonly RenderedFile[]): RenderedFile {
+export function buildManifest(model: TopologyModel, source: string, files: readonly RenderedFile[]): { manifest: Manifest; file: RenderedFile } {
   const { prefixLength: _, ...mesh } = model.mesh;
   const manifest: Manifest = {
     version: 1,
@@ -65,7 +65,7 @@ export function buildManifest(model: TopologyModel, source: string, files: reado
       reload: f.reload,
     })),
   };
-  return { path: MANIFEST_PATH, content: `${JSON.stringify(manifest, null, 2)}\n`, mode: 0o644, reload: 'none' };
+  return { manifest, file: { path: MANIFEST_PATH, content: `${JSON.stringify(manifest, null, 2)}\n`, mode: 0o644, reload: 'none' } };
 }
 
 function hostFacts(host: HostModel): HostFacts {

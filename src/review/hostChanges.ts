@@ -10,6 +10,9 @@ import type { HostFacts, Manifest } from '../emit/manifest.js';
 
 export type DisruptionClass = 'none' | 'live' | 'restart';
 
+/** Mesh settings that live in every host's [Interface] section: changing one restarts every interface. */
+export const INTERFACE_SETTINGS = ['mtu', 'listenPort', 'interface', 'cidr'] as const;
+
 export interface HostChangeSummary {
   change: 'added' | 'removed' | 'changed';
   /** A hub on either side: its changes reach every spoke. */
@@ -48,7 +51,7 @@ export function summarizeHost(name: string, base: Side, head: Side, filesChanged
   if (before.site !== after.site) summary.push(`moves from site ${before.site} to ${after.site}`);
   if (before.meshAddress !== after.meshAddress) restartReasons.push(change('mesh address', before.meshAddress, after.meshAddress));
   if (before.publicKey !== after.publicKey) restartReasons.push('public key changes (new interface key)');
-  for (const field of ['mtu', 'listenPort', 'interface', 'cidr'] as const) {
+  for (const field of INTERFACE_SETTINGS) {
     if (base!.mesh[field] !== head!.mesh[field]) restartReasons.push(change(field === 'listenPort' ? 'listen port' : field === 'cidr' ? 'mesh cidr' : field, base!.mesh[field], head!.mesh[field]));
   }
   summary.push(...restartReasons);

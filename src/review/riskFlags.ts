@@ -1,6 +1,6 @@
 // Changes a reviewer must not miss, whatever the size of the diff around them.
 import type { Manifest } from '../emit/manifest.js';
-import type { DisruptionClass } from './hostChanges.js';
+import { INTERFACE_SETTINGS, type DisruptionClass } from './hostChanges.js';
 
 export type RiskCode = 'hub-changes' | 'hub-restarts' | 'mesh-restarts' | 'personal-data-moves' | 'backend-loses-last-primary' | 'address-changes' | 'host-leaves';
 
@@ -35,7 +35,7 @@ export function findRisks(base: Manifest | undefined, head: Manifest | undefined
     if (now && disruption.get(hub) === 'restart') flag('hub-restarts', `hub ${hub} restarts its interface: every spoke loses the mesh briefly`);
   }
 
-  const meshRestart = (['mtu', 'listenPort', 'interface', 'cidr'] as const).filter((f) => base.mesh[f] !== head.mesh[f]);
+  const meshRestart = INTERFACE_SETTINGS.filter((f) => base.mesh[f] !== head.mesh[f]);
   if (meshRestart.length > 0) flag('mesh-restarts', `${meshRestart.join(', ')} change${meshRestart.length === 1 ? 's' : ''}: every host restarts its WireGuard interface`);
 
   for (const [name, now] of Object.entries(head.hosts)) {

@@ -12,8 +12,7 @@ export interface TreeSnapshot {
 }
 
 export function snapshotOfCompiled(label: string, compiled: Compiled): TreeSnapshot {
-  const files = new Map(compiled.files.map((f) => [f.path, f.content]));
-  return { label, files, manifest: JSON.parse(files.get(MANIFEST_PATH)!) as Manifest };
+  return { label, files: new Map(compiled.files.map((f) => [f.path, f.content])), manifest: compiled.manifest };
 }
 
 export function snapshotOfFiles(label: string, files: ReadonlyMap<string, string>): TreeSnapshot {

@@ -88,7 +88,7 @@ function pointerToPath(pointer: string): PathSegment[] {
 }
 
 /** `hosts.oslo-db-01.ssh.port`, `loadBalancers.edge.frontends[0].bind`, or "the topology". */
-export function describePath(path: readonly PathSegment[]): string {
+function describePath(path: readonly PathSegment[]): string {
   if (path.length === 0) return 'the topology';
   // A key that is not a plain name is quoted, so a newline in it cannot break the one-line diagnostic.
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : !PLAIN_KEY.test(s) ? `[${JSON.stringify(s)}]` : i === 0 ? s : `.${s}`)).join('');

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { applyFleet } from '../../src/apply/applyFleet.js';
@@ -8,10 +9,11 @@ import { hostJobs } from '../../src/apply/hostJobs.js';
 import { readStateScript, shellQuote } from '../../src/apply/remoteScripts.js';
 import { snapshotOfCompiled } from '../../src/review/treeSnapshot.js';
 import { compileExample } from '../support/compileExample.js';
+import { WG0_RELOAD_KEEPING_KEY } from '../e2e/lab/wireguardReload.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const wg = (iface: string, peers: string) => `# generated\n[Interface]\n${iface}\nPostUp = wg set %i private-key /etc/wireguard/wg0.key\n\n# hub\n[Peer]\n${peers}\n`;
-const file = (hostPath: string, reload: PlannedFile['reload'], content: string): PlannedFile => ({ path: `hosts/h${hostPath}`, hostPath, mode: '0644', reload, content });
+const file = (hostPath: string, reload: PlannedFile['reload'], content: string): PlannedFile => ({ path: `hosts/h${hostPath}`, hostPath, mode: '0644', reload, content, sha256: sha(content) });
 
 describe('planHost', () => {
   const current = wg('Address = 10.0.0.2/24\nListenPort = 51820\nMTU = 1360', 'PublicKey = A\nAllowedIPs = 10.0.0.0/24');
@@ -104,5 +106,13 @@ describe('hostJobs and applyFleet', () => {
     expect(order).toEqual(['oslo-db-01']);
     expect(failed.find((r) => r.host === 'oslo-db-01')).toMatchObject({ result: 'failed', message: 'cannot connect: unreachable' });
     expect(failed.filter((r) => r.result === 'skipped')).toHaveLength(fakeJobs.length - 1);
+  });
+});
+
+describe('the WireGuard reload', () => {
+  test('is exactly the key-preserving form the WireGuard lab proves on a live interface', () => {
+    const transaction = readFileSync(new URL('../../src/apply/transaction.sh', import.meta.url), 'utf8');
+    const line = transaction.split('\n').find((l) => l.trim().startsWith('wg syncconf'))!.trim();
+    expect(line.replace(/"\$IFACE"/g, 'wg0').replace('"$KEYFILE"', '/etc/wireguard/wg0.key')).toBe(WG0_RELOAD_KEEPING_KEY);
   });
 });

@@ -87,7 +87,7 @@ export const checkMesh: SemanticRule = (topology, locate) => {
   return diagnostics;
 };
 
-export function isWireGuardKey(text: string): boolean {
+function isWireGuardKey(text: string): boolean {
   return /^[A-Za-z0-9+/]{43}=$/.test(text) && Buffer.from(text, 'base64').length === 32 && Buffer.from(text, 'base64').toString('base64') === text;
 }
 
