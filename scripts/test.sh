@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 declare -A package_of=(
   [wg]=wireguard-tools [wg-quick]=wireguard-tools [wireguard-go]=wireguard-go [haproxy]=haproxy
   [ip]=iproute2 [ping]=iputils-ping [unshare]=util-linux [nsenter]=util-linux [findmnt]=util-linux [sysctl]=procps
-  [sshd]=openssh-server [ssh]=openssh-client [ssh-keygen]=openssh-client
+  [sshd]=openssh-server [ssh]=openssh-client [ssh-keygen]=openssh-client [nft]=nftables [sudo]=sudo
+  [setsid]=util-linux [flock]=util-linux
 )
 missing=()
 for tool in "${!package_of[@]}"; do

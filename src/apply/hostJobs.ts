@@ -14,6 +14,7 @@ export function hostJobs(model: TopologyModel, manifest: Manifest, files: Readon
         host: host.name,
         isHub: host.isHub,
         publicKey: host.publicKey,
+        meshAddress: host.meshAddress,
         interfaceName: model.mesh.interface,
         files: manifest.files
           .filter((f) => f.host === host.name)

@@ -1,43 +1,87 @@
-// The scripts fortress runs on a host: a fixed body (readState.sh, transaction.sh, beside this file)
-// behind variable assignments that are shell-quoted here, so no value can become a command.
+// The scripts fortress runs on a host: a fixed body (the .sh files beside this one) behind variable
+// assignments that are shell-quoted here, so no value can become a command. The variables each
+// script reads and the events the transaction prints are declared here, once.
 import { readFileSync } from 'node:fs';
 
 const body = (name: string) => readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
 const READ_STATE = body('readState.sh');
+const START = body('start.sh');
 const TRANSACTION = body('transaction.sh');
+const DECIDE = body('decide.sh');
 
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-function withVariables(variables: Record<string, string | number>, script: string): string {
+function withVariables(variables: object, script: string): string {
   const assignments = Object.entries(variables).map(([name, value]) => `${name}=${shellQuote(String(value))}`);
   return `${assignments.join('\n')}\n${script}`;
 }
 
-export function readStateScript(files: readonly string[], interfaceName: string): string {
-  return withVariables({ FILES: files.join('\n'), IFACE: interfaceName }, READ_STATE);
+/** How a command runs as root: directly for root, through `sudo -n` (never a password prompt) for anyone else. */
+export function asRoot(user: string, command: string): string {
+  if (user === 'root') return command;
+  // Checked first, so a missing rule is told apart from a failing script.
+  return `if ! sudo -n true 2>/dev/null; then echo ${SUDO_REFUSED} >&2; exit 1; fi; sudo -n ${command}`;
+}
+export const SUDO_REFUSED = 'fortress:sudo-refused';
+
+export function readStateScript(files: readonly string[], interfaceName: string, keyFile: string): string {
+  return withVariables({ FILES: files.join('\n'), IFACE: interfaceName, KEYFILE: keyFile }, READ_STATE);
 }
 
 export interface TransactionVariables {
+  /** The transaction's id: a timestamp and random hex. */
   TX: string;
+  /** Where the files were uploaded, mirroring the host's tree: /var/lib/fortress/staging/<TX>. */
   STAGE: string;
-  /** "target mode" lines */
+  /** One line per planned file: "<put|remove> <target> <mode> <sha256 the plan was made against, or ->". */
   FILES: string;
   IFACE: string;
   KEYFILE: string;
+  /** The topology's public key of this host. */
   PUBKEY: string;
   WG_CLASS: 'none' | 'live' | 'restart';
   SYSCTL_CHANGED: 0 | 1;
-  HAPROXY_CHANGED: 0 | 1;
-  IS_HUB: 0 | 1;
+  HAPROXY_ACTION: 'none' | 'start' | 'reload' | 'stop';
+  /** 1: verify dials the hub through the tunnel (HUB_ADDR:VERIFY_PORT) and wants a handshake with HUB_PUBKEY. */
+  VERIFY_HUB: 0 | 1;
   HUB_PUBKEY: string;
   HUB_ADDR: string;
   VERIFY_PORT: number;
   VERIFY_TIMEOUT: number;
+  /** Seconds the host waits for the controller's confirmation before it rolls back by itself. */
+  CONFIRM_TIMEOUT: number;
   LOCK_WAIT: number;
 }
 
 export function transactionScript(variables: TransactionVariables): string {
-  return withVariables({ ...variables }, TRANSACTION);
+  return withVariables(variables, TRANSACTION);
+}
+
+export function startScript(variables: { TX: string; STAGE: string; UPLOADED_AS: string }): string {
+  return withVariables(variables, START);
+}
+
+export function decideScript(variables: { STAGE: string; DECISION: string }): string {
+  return withVariables(variables, DECIDE);
+}
+
+/**
+ * What the transaction prints, one `fortress:<event> <detail>` line each:
+ * step (locked, validated, backed-up, installed, activated, verified, confirmed, rolling-back),
+ * waiting (for the lock), problem (why it refuses or rolls back), rtt (microseconds through the
+ * tunnel), await-confirm (seconds it waits for the controller), and last, outcome (how it ended).
+ */
+export const TRANSACTION_EVENTS = ['step', 'waiting', 'problem', 'rtt', 'await-confirm', 'outcome'] as const;
+export type TransactionEvent = (typeof TRANSACTION_EVENTS)[number];
+
+/** How a transaction ended, as the host records it in /var/lib/fortress/last. */
+export const TRANSACTION_OUTCOMES = ['running', 'applied', 'refused', 'rolled-back', 'ROLLBACK-FAILED'] as const;
+export type TransactionOutcome = (typeof TRANSACTION_OUTCOMES)[number];
+
+export function parseTransactionLine(line: string): { event: TransactionEvent; detail: string } | undefined {
+  const match = /^fortress:(\S+) ?(.*)$/.exec(line);
+  if (!match || !(TRANSACTION_EVENTS as readonly string[]).includes(match[1]!)) return undefined;
+  return { event: match[1] as TransactionEvent, detail: match[2]! };
 }

@@ -23,14 +23,28 @@ export interface ExecResult {
   stderr: string;
 }
 
+export interface ExecOptions {
+  stdin?: string;
+  /** Sees stdout line by line as it arrives (progress). */
+  onLine?: (line: string) => void;
+  /** The command fails (and the connection is closed) when it has not ended by then. */
+  timeoutMs: number;
+}
+
 export interface RemoteHost {
-  /** Runs a command; `onLine` sees stdout line by line as it arrives (progress). */
-  exec(command: string, stdin?: string, onLine?: (line: string) => void): Promise<ExecResult>;
+  exec(command: string, options: ExecOptions): Promise<ExecResult>;
+  /** Writes files by SFTP; a relative path is under the user's home. Directories it makes are 0700. */
   upload(files: readonly { path: string; content: string; mode: number }[]): Promise<void>;
   close(): void;
 }
 
 export class HostKeyMismatch extends Error {}
+
+/** A step that did not end in time: the host is black-holed, or stuck. */
+export class StepTimeout extends Error {}
+
+/** How often an idle connection is probed, and how many unanswered probes end it. */
+export const KEEPALIVE = { intervalMs: 3_000, countMax: 3 } as const;
 
 /** Key types a pinned key's type may be negotiated as (an RSA key signs with SHA-2 nowadays). */
 const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
@@ -47,6 +61,9 @@ export function connectSsh(target: SshTarget, auth: SshAuth, timeoutMs = 10_000)
       port: target.port,
       username: target.user,
       readyTimeout: timeoutMs,
+      // A black-holed host is noticed within about intervalMs * (countMax + 1), whatever is running.
+      keepaliveInterval: KEEPALIVE.intervalMs,
+      keepaliveCountMax: KEEPALIVE.countMax,
       ...(auth.agent ? { agent: auth.agent } : {}),
       ...(auth.privateKey ? { privateKey: auth.privateKey } : {}),
       algorithms: { serverHostKey: (HOST_KEY_ALGORITHMS[keyType] ?? [keyType]) as never },
@@ -72,11 +89,33 @@ export function connectSsh(target: SshTarget, auth: SshAuth, timeoutMs = 10_000)
 
 function remoteHost(client: Client): RemoteHost {
   let sftp: Promise<SFTPWrapper> | undefined;
+  let lastError: Error | undefined;
+  client.on('error', (error) => (lastError = error));
   return {
-    exec(command, stdin, onLine) {
+    exec(command, { stdin, onLine, timeoutMs }) {
       return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          client.end();
+          reject(new StepTimeout(`no answer within ${Math.round(timeoutMs / 1000)} s`));
+        }, timeoutMs);
+        // A connection that ends (keepalive gave up, the host went away) ends the command with it.
+        const onClose = () => {
+          clearTimeout(timer);
+          const why = lastError?.message ?? '';
+          reject(new Error(/keepalive/i.test(why) ? `no answer to SSH keepalives for ${(KEEPALIVE.intervalMs * (KEEPALIVE.countMax + 1)) / 1000} s: the host is unreachable` : `the connection closed${why ? `: ${why}` : ''}`));
+        };
+        client.once('close', onClose);
+        const settle = (result: ExecResult) => {
+          clearTimeout(timer);
+          client.removeListener('close', onClose);
+          resolve(result);
+        };
         client.exec(command, (error, stream) => {
-          if (error) return reject(error);
+          if (error) {
+            clearTimeout(timer);
+            client.removeListener('close', onClose);
+            return reject(error);
+          }
           let stdout = '';
           let stderr = '';
           let seen = 0;
@@ -89,7 +128,7 @@ function remoteHost(client: Client): RemoteHost {
             }
           });
           stream.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-          stream.on('close', (code: number | null) => resolve({ code: code ?? 255, stdout, stderr }));
+          stream.on('close', (code: number | null) => settle({ code: code ?? 255, stdout, stderr }));
           stream.end(stdin ?? '');
         });
       });
@@ -99,11 +138,12 @@ function remoteHost(client: Client): RemoteHost {
       const session = await sftp;
       const made = new Set<string>();
       for (const file of files) {
-        const parts = file.path.split('/').slice(1, -1);
+        const root = file.path.startsWith('/') ? '/' : '';
+        const parts = file.path.split('/').filter(Boolean).slice(0, -1);
         for (let i = 1; i <= parts.length; i++) {
-          const dir = `/${parts.slice(0, i).join('/')}`;
+          const dir = `${root}${parts.slice(0, i).join('/')}`;
           if (made.has(dir)) continue;
-          await new Promise<void>((resolve) => session.mkdir(dir, () => resolve())); // exists already: fine
+          await new Promise<void>((resolve) => session.mkdir(dir, { mode: 0o700 }, () => resolve())); // exists already: fine
           made.add(dir);
         }
         await new Promise<void>((resolve, reject) => session.writeFile(file.path, file.content, { mode: file.mode }, (error) => (error ? reject(error) : resolve())));

@@ -1,166 +1,297 @@
-# fortress apply, round trip 3: install the staged files as one transaction, under the host's lock.
-# Set before this body (shell-quoted by fortress): TX STAGE FILES IFACE KEYFILE PUBKEY WG_CLASS
-# SYSCTL_CHANGED HAPROXY_CHANGED IS_HUB HUB_PUBKEY HUB_ADDR VERIFY_PORT VERIFY_TIMEOUT LOCK_WAIT.
-# FILES holds "target mode" lines. Progress goes to stdout as "fortress:<event> <detail>" lines.
+# fortress apply: one host's transaction. start.sh runs it detached from the SSH session (setsid,
+# stdin from /dev/null, output to a log on the host), so the controller going away (Ctrl-C, kill -9,
+# a cancelled job, a cut connection) cannot stop it halfway: it ends "applied", "rolled back" or
+# "ROLLBACK FAILED" by itself and records that in $STATE/last for the next apply to read.
+#
+# The variables set before this body are declared once, in remoteScripts.ts (TransactionVariables),
+# and so are the events it prints as "fortress:<event> <detail>" lines (TRANSACTION_EVENTS).
 set -uo pipefail
-# A cut SSH connection must not stop the transaction halfway: it finishes, or rolls back.
-trap '' HUP
+trap '' HUP PIPE
+umask 077
+
+STATE=/var/lib/fortress
+BACKUP="$STATE/backup/$TX"
+DECISION="$STAGE/decision"
+WG_CONF="/etc/wireguard/$IFACE.conf"
+failure=""
+live_private=""
+had_interface=0
 
 say() { printf 'fortress:%s\n' "$*"; }
-fail() { say "error $*"; [ -n "${locked:-}" ] && journal "failed: $*"; exit 1; }
 
-# Activation commands for systemd hosts; /etc/fortress/profile may override them (the lab has no systemd).
-FORTRESS_SYSCTL_APPLY='sysctl -q -p /etc/sysctl.d/90-fortress.conf'
-FORTRESS_HAPROXY_START='systemctl start haproxy'
-FORTRESS_HAPROXY_RELOAD='systemctl reload haproxy'
-FORTRESS_HAPROXY_STOP='systemctl stop haproxy'
-if [ -r /etc/fortress/profile ]; then . /etc/fortress/profile; fi
+# The outcome of the last transaction, for the next apply: "<tx> <outcome> <detail>", replaced atomically.
+record() {
+	printf '%s %s\n' "$TX" "$*" > "$STATE/last.new" && mv -f "$STATE/last.new" "$STATE/last"
+	printf '%s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$TX" "$*" >> "$STATE/journal"
+}
 
-state=/var/lib/fortress
-prev="$state/previous.$TX"
-mkdir -p "$state"
-# The lock lives as long as fd 9 is open anywhere: every command that may leave a daemon behind
-# (wg-quick up starting wireguard-go, HAProxy) runs with 9>&- so the daemon does not keep the lock.
-exec 9>>"$state/lock"
-if ! flock -n 9; then
-  say "waiting another apply holds the host's lock"
-  flock -w "$LOCK_WAIT" 9 || fail "another apply still holds $state/lock after ${LOCK_WAIT}s"
-fi
-say "step locked"
-# An audit trail of transactions, one line as each takes the lock and one as it ends.
-journal() { printf '%s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$TX" "$1" >> "$state/journal"; }
-journal locked
-locked=1
-# Staging directories of applies that died long ago.
-find "$state/staging" -mindepth 1 -maxdepth 1 -mmin +30 -exec rm -rf {} + 2>/dev/null
+# Nothing was changed: say why, record it, leave no litter.
+refuse() {
+	say "problem $*"
+	[ -n "${locked:-}" ] && record refused "$*"
+	rm -rf "$STAGE" "$BACKUP"
+	say "outcome refused $*"
+	exit 1
+}
 
-for target_mode in $(printf '%s\n' "$FILES" | cut -d' ' -f1); do
-  [ -f "$STAGE$target_mode" ] || fail "the upload is incomplete: $target_mode is missing from $STAGE"
-done
+# Something after the backup failed: the EXIT trap rolls back.
+die() {
+	failure="$*"
+	say "problem $*"
+	exit 1
+}
 
-wg_conf="/etc/wireguard/$IFACE.conf"
 interface_up() { ip link show dev "$IFACE" >/dev/null 2>&1; }
 
-# Identity guard: WireGuard is only touched on the host the topology means.
-if [ "$WG_CLASS" != none ]; then
-  if interface_up; then
-    live=$(wg show "$IFACE" public-key 2>/dev/null)
-  elif [ -r "$KEYFILE" ]; then
-    live=$(wg pubkey < "$KEYFILE")
-  else
-    fail "identity: there is no WireGuard key at $KEYFILE; run fortress keys bootstrap for this host"
-  fi
-  [ "$live" = "$PUBKEY" ] || fail "identity: this host's WireGuard key is $live, but the topology says $PUBKEY"
-fi
+hash_of() { if [ -f "$1" ]; then sha256sum < "$1" | cut -d' ' -f1; else echo -; fi; }
 
-# Validate with the host's own tools before anything is installed.
-if [ "$HAPROXY_CHANGED" = 1 ]; then
-  out=$(haproxy -c -f "$STAGE/etc/haproxy/haproxy.cfg" 2>&1) || fail "validate: haproxy -c rejects the new haproxy.cfg: $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"
-fi
-if [ "$WG_CLASS" != none ]; then
-  out=$(wg-quick strip "$STAGE$wg_conf" 2>&1 >/dev/null) || fail "validate: wg-quick cannot read the new $wg_conf: $out"
-fi
-say "step validated"
+# Each planned file as "<action> <target> <mode> <hash the plan was made against>".
+each_file() { printf '%s\n' "$FILES" | while read -r action target mode expected; do [ -n "$target" ] && "$@" "$action" "$target" "$mode" "$expected"; done; }
 
-# Keep what is there now: the files, which of them did not exist, and the kernel values about to change.
-rm -rf "$prev" && mkdir -p "$prev"
-had_interface=0; interface_up && had_interface=1
-had_haproxy=0; [ -f /etc/haproxy/haproxy.cfg ] && had_haproxy=1
-while read -r target mode; do
-  [ -n "$target" ] || continue
-  if [ -e "$target" ]; then mkdir -p "$prev$(dirname "$target")" && cp -p "$target" "$prev$target"; else echo "$target" >> "$prev/.absent"; fi
-done <<< "$FILES"
-if [ "$SYSCTL_CHANGED" = 1 ]; then
-  for key in $(sed -n 's/^\([a-z0-9_.-]*\) = .*/\1/p' "$STAGE/etc/sysctl.d/90-fortress.conf"); do
-    value=$(sysctl -n "$key" 2>/dev/null) && printf '%s = %s\n' "$key" "$value" >> "$prev/.sysctl"
-  done
-fi
-
-install_from() { # $1: the tree to copy from (the staging dir, or the previous files)
-  while read -r target mode; do
-    [ -n "$target" ] || continue
-    if [ -e "$1$target" ]; then
-      mkdir -p "$(dirname "$target")" &&
-        cp "$1$target" "$target.fortress-new" && chmod "$mode" "$target.fortress-new" &&
-        mv -f "$target.fortress-new" "$target" || return 1
-    else
-      rm -f "$target"
-    fi
-  done <<< "$FILES"
+load_profile() {
+	FORTRESS_SYSCTL_APPLY='sysctl -q -p /etc/sysctl.d/90-fortress.conf'
+	FORTRESS_HAPROXY_START='systemctl start haproxy'
+	FORTRESS_HAPROXY_RELOAD='systemctl reload haproxy'
+	FORTRESS_HAPROXY_STOP='systemctl stop haproxy'
+	local profile=/etc/fortress/profile owner_mode
+	[ -e "$profile" ] || return 0
+	owner_mode=$(stat -c '%u %a' "$profile")
+	# Sourced as root: only a file no one but root can change may say what root runs.
+	if [ -L "$profile" ] || [ "${owner_mode% *}" != 0 ] || (( 8#${owner_mode#* } & 8#022 )); then
+		refuse "profile: $profile must be a regular file owned by root and not writable by group or others (it is $owner_mode); fix it with chown root: and chmod go-w"
+	fi
+	. "$profile"
 }
 
-reload_wireguard() { # never a key-less syncconf: that wipes the live private key
-  wg syncconf "$IFACE" <(wg-quick strip "$IFACE"; printf '[Interface]\nPrivateKey = %s\n' "$(cat "$KEYFILE")")
+# The host's state is root's alone: a lock anyone else could open is replaced, not reused, so a
+# descriptor someone holds on the old one blocks nothing.
+take_lock() {
+	install -d -m 0700 "$STATE" "$STATE/backup" && chmod 0700 "$STATE" || refuse "cannot prepare $STATE"
+	if [ -e "$STATE/lock" ] && [ "$(stat -c '%u %a %F' "$STATE/lock")" != "0 600 regular file" ]; then
+		rm -rf "$STATE/lock"
+	fi
+	exec 9>>"$STATE/lock" && chmod 0600 "$STATE/lock" || refuse "cannot open $STATE/lock"
+	if ! flock -n 9; then
+		say "waiting another apply holds the host's lock"
+		flock -w "$LOCK_WAIT" 9 || refuse "another apply still holds $STATE/lock after ${LOCK_WAIT}s"
+	fi
+	locked=1
+	record running
+	say "step locked"
+	# Uploads of applies whose controller vanished before their transaction started (an apply
+	# uploading right now is younger than that).
+	find "$STATE/staging" -mindepth 1 -maxdepth 1 ! -name "$TX" -mmin +10 -exec rm -rf {} + 2>/dev/null
 }
 
+# Apply executes the plan it showed: every file must still be what the plan was made against.
+check_file() {
+	[ "$(hash_of "$2")" = "$4" ] || { echo "the host changed since it was read ($2); run apply again"; return; }
+	[ "$1" = remove ] || [ -f "$STAGE$2" ] || echo "the upload is incomplete: $2 is missing from $STAGE"
+}
+check_plan() {
+	local problem
+	problem=$(each_file check_file | head -n 1)
+	[ -z "$problem" ] || refuse "$problem"
+}
+
+# WireGuard is only touched on the host the topology means: the live key and the key file that
+# activation will load must both be the topology's.
+check_identity() {
+	[ "$WG_CLASS" = none ] && return 0
+	local file_key live_key
+	[ -r "$KEYFILE" ] || refuse "identity: there is no WireGuard key at $KEYFILE; run fortress keys bootstrap for this host"
+	file_key=$(wg pubkey < "$KEYFILE" 2>/dev/null) || refuse "identity: $KEYFILE is not a WireGuard private key"
+	[ "$file_key" = "$PUBKEY" ] || refuse "identity: the key file $KEYFILE is the key of $file_key, but the topology says $PUBKEY"
+	if interface_up; then
+		had_interface=1
+		live_key=$(wg show "$IFACE" public-key 2>/dev/null)
+		[ "$live_key" = "$PUBKEY" ] || refuse "identity: this host's WireGuard key is $live_key, but the topology says $PUBKEY"
+		live_private=$(wg show "$IFACE" private-key)
+	fi
+}
+
+validate_staged() {
+	local out
+	if [ "$HAPROXY_ACTION" = start ] || [ "$HAPROXY_ACTION" = reload ]; then
+		out=$(haproxy -c -f "$STAGE/etc/haproxy/haproxy.cfg" 2>&1) || refuse "validate: haproxy -c rejects the new haproxy.cfg: $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"
+	fi
+	if [ "$WG_CLASS" != none ]; then
+		out=$(wg-quick strip "$STAGE$WG_CONF" 2>&1 >/dev/null) || refuse "validate: wg-quick cannot read the new $WG_CONF: $out"
+	fi
+	say "step validated"
+}
+
+# Keep what is there now; nothing is installed unless all of it was kept.
+backup_file() {
+	if [ -e "$2" ]; then
+		mkdir -p "$BACKUP$(dirname "$2")" && cp -p "$2" "$BACKUP$2" || echo "$2"
+	else
+		printf '%s\n' "$2" >> "$BACKUP/.absent" || echo "$2"
+	fi
+}
+backup() {
+	local failed key value
+	rm -rf "$BACKUP"
+	mkdir -p "$BACKUP" || refuse "backup: cannot create $BACKUP; nothing was changed"
+	failed=$(each_file backup_file 2>&1 | head -n 1)
+	[ -z "$failed" ] || { rm -rf "$BACKUP"; refuse "backup: cannot keep the previous files ($failed); nothing was changed"; }
+	if [ "$SYSCTL_CHANGED" = 1 ]; then
+		for key in $(sed -n 's/^\([a-z0-9_.-]*\) = .*/\1/p' "$STAGE/etc/sysctl.d/90-fortress.conf"); do
+			value=$(sysctl -n "$key" 2>/dev/null) || continue
+			printf '%s = %s\n' "$key" "$value" >> "$BACKUP/.sysctl" || { rm -rf "$BACKUP"; refuse "backup: cannot keep the kernel's current values; nothing was changed"; }
+		done
+	fi
+	: > "$BACKUP/.complete" || { rm -rf "$BACKUP"; refuse "backup: cannot complete $BACKUP; nothing was changed"; }
+	say "step backed-up"
+}
+
+# Files from a tree ($1: the staging directory, or the backup), each installed by rename.
+install_file() { # tree action target mode
+	local absent
+	# From the staging directory a file is put or removed; from the backup it is put back, or
+	# removed again when it did not exist before.
+	if [ "$1" = "$BACKUP" ]; then grep -qxF "$3" "$BACKUP/.absent" 2>/dev/null && absent=1; else [ "$2" = remove ] && absent=1; fi
+	if [ -n "${absent:-}" ]; then
+		rm -f "$3"
+	else
+		mkdir -p "$(dirname "$3")" &&
+			cp "$1$3" "$3.fortress-new" && chmod "$4" "$3.fortress-new" &&
+			mv -f "$3.fortress-new" "$3" || echo "$3"
+	fi
+}
+install_from() {
+	local failed
+	failed=$(each_file install_file "$1" 2>&1)
+	[ -z "$failed" ]
+}
+
+# Never a key-less syncconf: that wipes the live private key. The key comes from $1 (the live key
+# found before the change) or the key file, read by builtins so it is in no argv and on no disk.
+reload_wireguard() {
+	local stripped key
+	stripped=$(wg-quick strip "$IFACE") || return 1
+	key=${1:-}
+	if [ -z "$key" ]; then { read -r key || [ -n "$key" ]; } < "$KEYFILE" || return 1; fi
+	wg syncconf "$IFACE" <(printf '%s\n[Interface]\nPrivateKey = %s\n' "$stripped" "$key")
+}
+
+# One activation for both directions: $1 wireguard (none|live|restart|down); $2 sysctl: "-" for
+# nothing, "rendered" for the installed file, or saved kernel values to restore after the restored
+# file (which may lack some keys the new one set); $3 haproxy
+# (none|start|reload|stop); $4 the private key a live reload must keep.
+# Kernel settings go first, so an interface that comes up starts with them.
 activate() {
-  if [ "$WG_CLASS" = restart ] || { [ "$WG_CLASS" = live ] && ! interface_up; }; then
-    if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || return 1; fi
-    wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || return 1
-  elif [ "$WG_CLASS" = live ]; then
-    reload_wireguard || return 1
-  fi
-  if [ "$SYSCTL_CHANGED" = 1 ]; then eval "$FORTRESS_SYSCTL_APPLY" || return 1; fi
-  if [ "$HAPROXY_CHANGED" = 1 ]; then
-    if [ "$had_haproxy" = 1 ]; then eval "$FORTRESS_HAPROXY_RELOAD" 9>&- || return 1; else eval "$FORTRESS_HAPROXY_START" 9>&- || return 1; fi
-  fi
+	case "$2" in
+		-) ;;
+		rendered) eval "$FORTRESS_SYSCTL_APPLY" || return 1 ;;
+		*)
+			if [ -f /etc/sysctl.d/90-fortress.conf ]; then eval "$FORTRESS_SYSCTL_APPLY" || return 1; fi
+			if [ -f "$2" ]; then sysctl -q -p "$2" || return 1; fi ;;
+	esac
+	case "$1" in
+		live) if interface_up; then reload_wireguard "${4:-}" || return 1; else wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || return 1; fi ;;
+		restart)
+			if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || return 1; fi
+			wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || return 1 ;;
+		down) if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || return 1; fi ;;
+	esac
+	# Daemons started here run with 9>&-: otherwise they would hold the host's lock forever.
+	case "$3" in
+		start) eval "$FORTRESS_HAPROXY_START" 9>&- || return 1 ;;
+		reload) eval "$FORTRESS_HAPROXY_RELOAD" 9>&- || return 1 ;;
+		stop) eval "$FORTRESS_HAPROXY_STOP" >/dev/null 2>&1 9>&- || return 1 ;;
+	esac
 }
 
 tcp_connect() { timeout 2 bash -c "exec 3<>/dev/tcp/$HUB_ADDR/$VERIFY_PORT" 2>/dev/null; }
 
 verify() {
-  if [ "$WG_CLASS" != none ] || interface_up; then
-    [ "$(wg show "$IFACE" public-key 2>/dev/null)" = "$PUBKEY" ] || { say "problem verify: the interface does not hold the host's key"; return 1; }
-  fi
-  [ "$IS_HUB" = 1 ] && return 0
-  # Through the tunnel: TCP to the hub's mesh address (ICMP would not show the tunnel's own overhead).
-  deadline=$((SECONDS + VERIFY_TIMEOUT))
-  until tcp_connect; do
-    if [ "$SECONDS" -ge "$deadline" ]; then say "problem verify: no TCP connection to the hub at $HUB_ADDR:$VERIFY_PORT through the tunnel within ${VERIFY_TIMEOUT}s"; return 1; fi
-    sleep 0.5
-  done
-  handshake=$(wg show "$IFACE" latest-handshakes | awk -v key="$HUB_PUBKEY" '$1 == key { print $2 }')
-  [ -n "$handshake" ] && [ "$handshake" -gt 0 ] || { say "problem verify: no handshake with the hub"; return 1; }
-  start=$(date +%s%N); tcp_connect; end=$(date +%s%N)
-  say "rtt $(( (end - start) / 1000 ))"
+	local deadline handshake start end
+	if [ "$WG_CLASS" != none ] || interface_up; then
+		[ "$(wg show "$IFACE" public-key 2>/dev/null)" = "$PUBKEY" ] || die "verify: the interface does not hold the host's key"
+	fi
+	[ "$VERIFY_HUB" = 1 ] || return 0
+	# Through the tunnel: TCP to the hub's mesh address (ICMP would not show the tunnel's own overhead).
+	deadline=$((SECONDS + VERIFY_TIMEOUT))
+	until tcp_connect; do
+		[ "$SECONDS" -lt "$deadline" ] || die "verify: no TCP connection to the hub at $HUB_ADDR:$VERIFY_PORT through the tunnel within ${VERIFY_TIMEOUT}s"
+		sleep 0.2
+	done
+	handshake=$(wg show "$IFACE" latest-handshakes | awk -v key="$HUB_PUBKEY" '$1 == key { print $2 }')
+	[ -n "$handshake" ] && [ "$handshake" -gt 0 ] || die "verify: no handshake with the hub"
+	start=$(date +%s%N); tcp_connect; end=$(date +%s%N)
+	say "rtt $(( (end - start) / 1000 ))"
+	say "step verified"
 }
 
-if install_from "$STAGE"; then
-  say "step installed"
-  if activate; then
-    say "step activated"
-    if verify; then
-      rm -rf "$state/previous" && mv "$prev" "$state/previous"
-      rm -rf "$STAGE"
-      journal applied
-      say "done"
-      exit 0
-    fi
-  else
-    say "problem activation failed"
-  fi
-fi
+# Magic rollback: the controller must reach this host again over a fresh SSH connection and say so.
+# A change that cut SSH, or a controller that vanished, leaves no confirmation: the host reverts.
+confirm() {
+	local deadline answer
+	say "await-confirm $CONFIRM_TIMEOUT"
+	deadline=$((SECONDS + CONFIRM_TIMEOUT))
+	until [ -s "$DECISION" ]; do
+		[ "$SECONDS" -lt "$deadline" ] || die "confirm: no confirmation from the controller over a fresh SSH connection within ${CONFIRM_TIMEOUT}s"
+		sleep 0.1
+	done
+	read -r answer < "$DECISION"
+	[ "$answer" = confirm ] || die "confirm: the controller asked to roll back: ${answer#rollback }"
+	say "step confirmed"
+}
 
-# Roll back: the previous files, activated again the same way, and the kernel values as they were.
-say "step rolling back"
-rollback_ok=1
-install_from "$prev" || rollback_ok=0
-if [ "$WG_CLASS" != none ]; then
-  if [ "$had_interface" = 0 ]; then
-    if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || rollback_ok=0; fi
-  elif [ "$WG_CLASS" = restart ] || ! interface_up; then
-    if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1; fi
-    wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || rollback_ok=0
-  else
-    reload_wireguard || rollback_ok=0
-  fi
-fi
-if [ -f "$prev/.sysctl" ]; then sysctl -q -p "$prev/.sysctl" || rollback_ok=0; fi
-if [ "$HAPROXY_CHANGED" = 1 ]; then
-  if [ "$had_haproxy" = 1 ]; then eval "$FORTRESS_HAPROXY_RELOAD" 9>&- || rollback_ok=0; else eval "$FORTRESS_HAPROXY_STOP" >/dev/null 2>&1; fi
-fi
-rm -rf "$STAGE"
-if [ "$rollback_ok" = 1 ]; then fail "rolled back to the previous files"; fi
-journal "ROLLBACK FAILED"
-say "error ROLLBACK FAILED: the host may be half-configured; previous files are in $prev"
-exit 2
+# The inverse of this transaction's activation, with the files, kernel values and key found before it.
+rollback() {
+	local wg_back=none haproxy_back=none sysctl_back=- ok=1
+	trap '' EXIT TERM INT
+	say "step rolling-back"
+	install_from "$BACKUP" || ok=0
+	if [ "$WG_CLASS" != none ]; then
+		if [ "$had_interface" = 0 ]; then wg_back=down; elif [ "$WG_CLASS" = restart ] || ! interface_up; then wg_back=restart; else wg_back=live; fi
+	fi
+	[ "$SYSCTL_CHANGED" = 1 ] && sysctl_back="$BACKUP/.sysctl"
+	case "$HAPROXY_ACTION" in start) haproxy_back=stop ;; stop) haproxy_back=start ;; reload) haproxy_back=reload ;; esac
+	activate "$wg_back" "$sysctl_back" "$haproxy_back" "$live_private" || ok=0
+	rm -rf "$STAGE"
+	if [ "$ok" = 1 ]; then
+		rm -rf "$BACKUP"
+		record rolled-back "$failure"
+		say "outcome rolled-back $failure"
+		exit 1
+	fi
+	record "ROLLBACK-FAILED" "$failure"
+	say "outcome ROLLBACK-FAILED $failure; the previous files are kept in $BACKUP"
+	exit 2
+}
+
+finish() {
+	trap - EXIT
+	trap '' TERM INT
+	# Only the last successful transaction's previous files are kept.
+	find "$STATE/backup" -mindepth 1 -maxdepth 1 ! -name "$TX" -exec rm -rf {} + 2>/dev/null
+	find "$STATE/log" -mindepth 1 -maxdepth 1 ! -name "$TX.log" -mmin +1440 -delete 2>/dev/null
+	rm -rf "$STAGE"
+	record applied
+	say "outcome applied"
+	exit 0
+}
+
+main() {
+	load_profile
+	take_lock
+	check_plan
+	check_identity
+	validate_staged
+	backup
+	trap rollback EXIT
+	trap 'die "stopped by SIGTERM"' TERM
+	trap 'die "stopped by SIGINT"' INT
+	install_from "$STAGE" || die "install: cannot install the new files"
+	say "step installed"
+	activate "$WG_CLASS" "$([ "$SYSCTL_CHANGED" = 1 ] && echo rendered || echo -)" "$HAPROXY_ACTION" || die "activation failed"
+	say "step activated"
+	verify
+	confirm
+	finish
+}
+
+main

@@ -25,6 +25,8 @@ export interface CliOptions {
   exitCode: boolean;
   dryRun: boolean;
   concurrency: number;
+  /** apply --confirm-timeout: seconds a host waits for the controller's fresh connection before it rolls back */
+  confirmTimeout: number;
   /** apply --hosts: only these hosts */
   hosts?: string[];
   /** keys bootstrap <host> */
@@ -45,6 +47,8 @@ Commands:
              --dry-run       read every host and print what would change; change nothing
              --hosts a,b     only these hosts
              --concurrency N hosts at a time after the hubs (default: 10)
+             --confirm-timeout S  seconds a host waits for the controller to reach it again
+                             over a fresh SSH connection before it rolls back by itself (default: 30)
              --format text|json; authenticates with SSH_AUTH_SOCK or FORTRESS_SSH_KEY=<key file>
   keys bootstrap <host>
              create the host's WireGuard key on the host if it has none; print its public key
@@ -75,6 +79,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
         'exit-code': { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         concurrency: { type: 'string', default: '10' },
+        'confirm-timeout': { type: 'string', default: '30' },
         hosts: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
@@ -85,6 +90,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
   }
   const { values, positionals } = parsed;
   const concurrency = Number(values.concurrency);
+  const confirmTimeout = Number(values['confirm-timeout']);
   const base = {
     topology: values.topology,
     out: values.out,
@@ -92,6 +98,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     exitCode: values['exit-code'],
     dryRun: values['dry-run'],
     concurrency,
+    confirmTimeout,
     ...(values.base === undefined ? {} : { base: values.base }),
     ...(values.hosts === undefined ? {} : { hosts: values.hosts.split(',').map((h) => h.trim()).filter(Boolean) }),
   };
@@ -109,6 +116,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
     throw new UsageError(`unexpected argument "${rest[0]}"`);
   }
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw new UsageError(`--concurrency must be a whole number from 1 to 100, not "${values.concurrency}"`);
+  if (!Number.isInteger(confirmTimeout) || confirmTimeout < 2 || confirmTimeout > 3600) throw new UsageError(`--confirm-timeout must be a whole number of seconds from 2 to 3600, not "${values['confirm-timeout']}"`);
   if ((values['dry-run'] || values.hosts !== undefined) && command !== 'apply') throw new UsageError(`--${values['dry-run'] ? 'dry-run' : 'hosts'} only applies to apply`);
   const formats = FORMATS[command as Command];
   if (!formats.includes(values.format as OutputFormat)) throw new UsageError(`--format of ${command} must be ${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}, not "${values.format}"`);

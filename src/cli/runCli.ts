@@ -13,9 +13,10 @@ import { snapshotOfCompiled, snapshotOfFiles, type TreeSnapshot } from '../revie
 import { applyProgress } from './applyProgress.js';
 import { openGitTree } from './gitTree.js';
 import { applyFleet } from '../apply/applyFleet.js';
-import { formatApplyMarkdown, formatApplyTable, summarizeResults } from '../apply/formatApplyReport.js';
+import { formatApplyJson, formatApplyMarkdown, formatApplyPlan, formatApplyTable, summarizeResults } from '../apply/formatApplyReport.js';
 import { hostJobs } from '../apply/hostJobs.js';
-import { shellQuote } from '../apply/remoteScripts.js';
+import { asRoot, shellQuote, SUDO_REFUSED } from '../apply/remoteScripts.js';
+import { remoteText } from '../apply/remoteText.js';
 import { connectSsh, type SshAuth } from '../apply/sshConnection.js';
 import { wireguardKeyFile } from '../render/wireguard/renderWireguardConfig.js';
 import type { SourceText } from '../load/sourceDocument.js';
@@ -178,17 +179,13 @@ async function applyCommand(options: CliOptions, io: CliIo): Promise<number> {
     // Progress on stderr, so stdout holds only the result (a table or the JSON report).
     onEvent: applyProgress(io.stderr, io.stderrIsTerminal === true),
     now: () => Date.now(),
-  }, { dryRun: options.dryRun, concurrency: options.concurrency, verifyTimeoutSeconds: 20, lockWaitSeconds: 120 });
+  }, { dryRun: options.dryRun, concurrency: options.concurrency, verifyTimeoutSeconds: 20, confirmTimeoutSeconds: options.confirmTimeout, lockWaitSeconds: 120 });
 
-  const failed = results.some((r) => r.result === 'failed' || r.result === 'skipped');
+  const failed = results.some((r) => !['unchanged', 'planned', 'applied'].includes(r.result));
   if (options.format === 'json') {
-    io.stdout(`${JSON.stringify({ ok: !failed, dryRun: options.dryRun, hosts: results.map(({ plan, ...r }) => ({ ...r, ...(plan && { disruption: plan.disruption, changedFiles: plan.changes.map((f) => f.hostPath) }) })) }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(formatApplyJson(results, options.dryRun), null, 2)}\n`);
   } else {
-    if (options.dryRun) {
-      for (const r of results.filter((x) => x.plan && x.plan.changes.length > 0)) {
-        io.stdout(`\n${r.host}: ${r.plan!.disruption}\n${r.plan!.changes.map((f) => `  ${f.hostPath} (${f.reload})`).join('\n')}\n`);
-      }
-    }
+    if (options.dryRun) io.stdout(formatApplyPlan(results));
     io.stdout(`\n${formatApplyTable(results)}${summarizeResults(results)}\n`);
   }
   if (io.env?.githubStepSummary) appendFileSync(io.env.githubStepSummary, `### fortress apply${options.dryRun ? ' (dry run)' : ''}\n\n${formatApplyMarkdown(results)}\n${summarizeResults(results)}\n`);
@@ -203,13 +200,28 @@ async function keysBootstrapCommand(options: CliOptions, io: CliIo): Promise<num
   if (!host) throw new UsageError(`the topology has no host "${options.keyHost}"`);
   if (!host.ssh?.hostKey) throw new InputError(`hosts.${host.name}.ssh.hostKey is not set: fortress only connects to a pinned host key`);
   const keyFile = wireguardKeyFile(compiled.model.mesh.interface);
-  const remote = await connectSsh({ host: host.name, ...host.ssh, hostKey: host.ssh.hostKey }, await sshAuth(io));
+  const auth = await sshAuth(io);
+  let remote;
   try {
-    const result = await remote.exec('bash -s', `set -e\numask 077\nmkdir -p ${shellQuote(keyFile.replace(/\/[^/]*$/, ''))}\nkey=${shellQuote(keyFile)}\nif [ -s "$key" ]; then echo existing; else wg genkey > "$key.new" && mv "$key.new" "$key" && echo created; fi\nwg pubkey < "$key"\n`);
-    if (result.code !== 0) throw new InputError(`could not create the key on ${options.keyHost}: ${result.stderr.trim()}`);
+    remote = await connectSsh({ host: host.name, ...host.ssh, hostKey: host.ssh.hostKey }, auth);
+  } catch (error) {
+    io.stderr(`fortress: ${host.name}: cannot connect: ${remoteText((error as Error).message)}\n`);
+    return EXIT_FAILED;
+  }
+  try {
+    const script = `set -e\numask 077\nmkdir -p ${shellQuote(keyFile.replace(/\/[^/]*$/, ''))}\nkey=${shellQuote(keyFile)}\nif [ -s "$key" ]; then echo existing; else wg genkey > "$key.new" && mv "$key.new" "$key" && echo created; fi\nwg pubkey < "$key"\n`;
+    const result = await remote.exec(asRoot(host.ssh.user, 'bash -s'), { stdin: script, timeoutMs: 30_000 });
+    if (result.code !== 0) {
+      const why = result.stderr.includes(SUDO_REFUSED) ? `${host.ssh.user} cannot run commands as root without a password (sudo -n); add the rule "${host.ssh.user} ALL=(root) NOPASSWD: ALL" to /etc/sudoers.d/fortress` : remoteText(result.stderr) || `exit ${result.code}`;
+      io.stderr(`fortress: ${host.name}: could not create the key: ${why}\n`);
+      return EXIT_FAILED;
+    }
     const [state, publicKey] = result.stdout.trim().split('\n');
-    io.stdout(`${options.keyHost}: ${state === 'created' ? 'created a new WireGuard key' : 'already has a WireGuard key'} in ${keyFile}\npublicKey: ${publicKey}\n`);
+    io.stdout(`${options.keyHost}: ${state === 'created' ? 'created a new WireGuard key' : 'already has a WireGuard key'} in ${keyFile}\npublicKey: ${remoteText(publicKey ?? '')}\n`);
     return EXIT_OK;
+  } catch (error) {
+    io.stderr(`fortress: ${host.name}: ${remoteText((error as Error).message)}\n`);
+    return EXIT_FAILED;
   } finally {
     remote.close();
   }

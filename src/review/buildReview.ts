@@ -35,7 +35,7 @@ export function buildReview(base: TreeSnapshot, head: TreeSnapshot): Review {
   const hosts: HostReview[] = [];
   for (const host of [...hostNames].sort()) {
     const own = filesOf('host', host);
-    const summary = summarizeHost(host, base.manifest, head.manifest, own.length > 0);
+    const summary = summarizeHost(host, base.manifest, head.manifest, own.length > 0, { before: wireguardFile(base, host), after: wireguardFile(head, host) });
     if (own.length > 0 || summary.change !== 'changed' || summary.summary.length > 0) hosts.push({ host, ...summary, files: own });
   }
   const siteNames = [...new Set(files.filter((f) => f.owner.kind === 'site').map((f) => f.owner.name))].sort();
@@ -63,6 +63,11 @@ export function buildReview(base: TreeSnapshot, head: TreeSnapshot): Review {
       live: hosts.filter((h) => h.change === 'changed' && h.disruption === 'live').length,
     },
   };
+}
+
+function wireguardFile(tree: TreeSnapshot, host: string): string | undefined {
+  const entry = tree.manifest?.files.find((f) => f.host === host && f.reload === 'wireguard');
+  return entry && tree.files.get(entry.path);
 }
 
 export function hasChanges(review: Review): boolean {

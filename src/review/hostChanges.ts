@@ -1,14 +1,9 @@
-// What changes on one host, in words, and how disruptive applying it is.
-//
-// Disruption classes follow what apply has to do on the host:
-//   none     nothing of the host's changes
-//   live     peers, AllowedIPs, endpoints, keepalive (wg syncconf), sysctl (sysctl -p), HAProxy (reload):
-//            applied without dropping tunnels
-//   restart  the interface itself changes (address, MTU, listen port, name, key): wg-quick down and up,
-//            so the host's tunnels go down briefly
+// What changes on one host, in words, and how disruptive applying it is (by the disruption model
+// apply uses too, render/wireguard/disruption.ts).
 import type { HostFacts, Manifest } from '../emit/manifest.js';
+import { hostDisruption, interfaceLines, wireguardDisruption, type DisruptionClass } from '../render/wireguard/disruption.js';
 
-export type DisruptionClass = 'none' | 'live' | 'restart';
+export type { DisruptionClass };
 
 /** Mesh settings that live in every host's [Interface] section: changing one restarts every interface. */
 export const INTERFACE_SETTINGS = ['mtu', 'listenPort', 'interface', 'cidr'] as const;
@@ -23,7 +18,13 @@ export interface HostChangeSummary {
 
 type Side = Manifest | undefined;
 
-export function summarizeHost(name: string, base: Side, head: Side, filesChanged: boolean): HostChangeSummary {
+/** The host's wg-quick file on each side, when the trees have one. */
+export interface WireguardFiles {
+  before?: string;
+  after?: string;
+}
+
+export function summarizeHost(name: string, base: Side, head: Side, filesChanged: boolean, wireguard: WireguardFiles = {}): HostChangeSummary {
   const before = base?.hosts[name];
   const after = head?.hosts[name];
   const hub = [before, after].some((h) => h?.roles.includes('hub'));
@@ -67,7 +68,17 @@ export function summarizeHost(name: string, base: Side, head: Side, filesChanged
 
   // A new key restarts the interface even though the host's own files do not name it: the private key
   // that goes with it is changed on the host itself.
-  const disruption: DisruptionClass = restartReasons.length > 0 ? 'restart' : filesChanged ? 'live' : 'none';
+  const keyChanged = before.publicKey !== after.publicKey;
+  const wg =
+    wireguard.after === undefined
+      ? restartReasons.length > 0 ? 'restart' : 'none'
+      : wireguardDisruption({
+          configChanged: wireguard.before !== wireguard.after,
+          interfaceBefore: wireguard.before === undefined ? undefined : interfaceLines(wireguard.before),
+          interfaceAfter: interfaceLines(wireguard.after),
+          keyChanged,
+        });
+  const disruption = hostDisruption(wg, filesChanged);
   return { change: 'changed', hub, disruption, summary };
 }
 

@@ -132,7 +132,7 @@ describe('fortress apply in the lab', () => {
     let stdout = '';
     const code = await runCli(['apply'], { cwd: fleet.dir, stdout: (t) => (stdout += t), stderr: () => {}, env: { sshKeyFile: fleet.clientKeyPath, githubStepSummary: summary } });
     expect(code).toBe(0);
-    expect(stdout).toContain(`0 applied, ${fleet.hosts.length - 1} unchanged, 0 planned, 0 failed, 0 skipped\n`);
+    expect(stdout).toContain(`0 applied, ${fleet.hosts.length - 1} unchanged, 0 planned, 0 failed, 0 rolled back, 0 skipped\n`);
     // In GitHub Actions the same table lands in the job summary, as markdown.
     const markdown = readFileSync(summary, 'utf8');
     rmSync(summary);
@@ -148,7 +148,7 @@ describe('fortress apply in the lab', () => {
     const dry = await fortress('apply', '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`\n${spoke.name}: live\n  /etc/sysctl.d/90-fortress.conf (sysctl)\n`);
-    expect(dry.stdout).toContain('0 applied, 3 unchanged, 1 planned, 0 failed, 0 skipped\n');
+    expect(dry.stdout).toContain('0 applied, 3 unchanged, 1 planned, 0 failed, 0 rolled back, 0 skipped\n');
     expect(await managedFiles(spoke)).toBe(before);
     await restoreBaseline();
   }, 60_000);
@@ -186,7 +186,7 @@ describe('authentication', () => {
       let stdout = '';
       const code = await runCli(['apply', '--dry-run'], { cwd: fleet.dir, stdout: (t) => (stdout += t), stderr: () => {}, env: { sshAuthSock: socket } });
       expect(code).toBe(0);
-      expect(stdout).toContain(' unchanged, 0 planned, 0 failed, 0 skipped\n');
+      expect(stdout).toContain(' unchanged, 0 planned, 0 failed, 0 rolled back, 0 skipped\n');
     } finally {
       agent.kill();
       rmSync(socket, { force: true });
@@ -290,7 +290,7 @@ describe('faults: nothing is left half-configured', () => {
         onEvent: () => {},
         now: () => Date.now(),
       },
-      { dryRun: false, concurrency: 1, verifyTimeoutSeconds: 10, lockWaitSeconds: 10 },
+      { dryRun: false, concurrency: 1, verifyTimeoutSeconds: 10, confirmTimeoutSeconds: 10, lockWaitSeconds: 10 },
     );
     expect(results[0]).toMatchObject({ host: spoke.name, result: 'failed', message: 'connection lost: connection reset during upload' });
     expect(await managedFiles(spoke)).toBe(files);
@@ -309,11 +309,12 @@ describe('faults: nothing is left half-configured', () => {
     await renderTopology((t) => void (t.hosts[hub.name]!.publicKey = generateKeyPair().publicKey));
     const { code, report } = await apply('--hosts', spoke.name);
     expect(code).toBe(1);
+    expect(resultOf(report, spoke.name).result).toBe('rolled back');
     expect(resultOf(report, spoke.name).message).toMatch(/verify: no TCP connection to the hub .* through the tunnel/);
     expect(resultOf(report, spoke.name).message).toContain('rolled back to the previous files');
     expect(await managedFiles(spoke)).toBe(files);
     expect(await sh(spoke, `ping -c 1 -W 3 ${hub.meshAddress} >/dev/null && echo ok`)).toBe('ok');
-    expect(await sh(spoke, 'tail -n 1 /var/lib/fortress/journal')).toMatch(/ failed: rolled back to the previous files$/);
+    expect(await sh(spoke, 'tail -n 1 /var/lib/fortress/journal')).toMatch(/ rolled-back verify: no TCP connection to the hub .* through the tunnel within \d+s$/);
     await restoreBaseline();
   }, 90_000);
 
@@ -333,7 +334,7 @@ describe('faults: nothing is left half-configured', () => {
     const [first, second] = await Promise.all([apply('--hosts', spoke.name), apply('--hosts', spoke.name)]);
     expect([first.code, second.code]).toEqual([0, 0]);
     const entries = (await sh(spoke, `tail -n +${journalBefore + 1} /var/lib/fortress/journal`)).split('\n').map((l) => l.split(' ').slice(1));
-    expect(entries.map(([, event]) => event)).toEqual(['locked', 'applied', 'locked', 'applied']);
+    expect(entries.map(([, event]) => event)).toEqual(['running', 'applied', 'running', 'applied']);
     expect(entries[0]![0]).toBe(entries[1]![0]);
     expect(entries[2]![0]).toBe(entries[3]![0]);
     await restoreBaseline();

@@ -20,6 +20,9 @@ const PACKAGES: Record<string, string> = {
   sysctl: 'procps',
   bash: 'bash',
   findmnt: 'util-linux',
+  nft: 'nftables',
+  sudo: 'sudo',
+  setpriv: 'util-linux',
 };
 
 export function hasTool(name: string): boolean {

@@ -37,7 +37,8 @@ export const LAB_PROFILE: Readonly<Record<string, string>> = {
  * Stops the HAProxy that LAB_PROFILE's commands started. Not in the profile (the lab writes exactly
  * LAB_PROFILE unless told otherwise); pass it as `extraProfile: { FORTRESS_HAPROXY_STOP: LAB_HAPROXY_STOP }`.
  */
-export const LAB_HAPROXY_STOP = 'if [ -s /run/haproxy.pid ]; then kill $(cat /run/haproxy.pid); fi; rm -f /run/haproxy.pid';
+// Like `systemctl stop`, it returns once HAProxy has exited (and let go of its ports), bounded.
+export const LAB_HAPROXY_STOP = 'if [ -s /run/haproxy.pid ]; then p=$(cat /run/haproxy.pid); kill $p; for i in $(seq 50); do kill -0 $p 2>/dev/null || break; sleep 0.1; done; fi; rm -f /run/haproxy.pid';
 
 /** Private tmpfs directories of every host, besides its sshd directory. */
 export const APPLY_LAB_PRIVATE_DIRS = ['/etc/wireguard', '/etc/haproxy', '/etc/sysctl.d', '/etc/fortress', '/var/lib/fortress', '/run', '/root', '/var/log'] as const;

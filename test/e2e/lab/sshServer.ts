@@ -51,7 +51,8 @@ export function sshdConfig(dir: string, port: number): string {
     'ListenAddress 0.0.0.0',
     `HostKey ${dir}/ssh_host_ed25519_key`,
     `PidFile ${dir}/sshd.pid`,
-    `AuthorizedKeysFile ${dir}/authorized_keys`,
+    // root's keys live in the lab's private directory; other users (a deploy user) keep their own.
+    `AuthorizedKeysFile ${dir}/authorized_keys .ssh/authorized_keys`,
     'PermitRootLogin prohibit-password',
     'PubkeyAuthentication yes',
     'PasswordAuthentication no',

@@ -1,16 +1,24 @@
 // How a live host picks up a changed wg0.conf without dropping its tunnels: `wg syncconf` applies
 // only the difference. The rendered file has no PrivateKey (PostUp loads it from the key file), and
 // syncconf treats a missing PrivateKey as "no key", which wipes the live one and stops all traffic.
-// So the key file is appended as a second [Interface] section; wg's config parser accepts that and
-// merges it into the interface. The key is read by `cat` and written into the pipe by bash's
-// builtin printf, so it appears in no process's argv, and nothing touches disk.
+// apply's transaction (src/apply/transaction.sh) merges the key in; the lab runs that very function,
+// taken from the script, so a key-less reload there fails the WireGuard lab.
+import { readFileSync } from 'node:fs';
 
 const INTERFACE = /^[a-zA-Z0-9_=+.-]{1,15}$/;
 
-/** A bash script (process substitution): run it as `bash -c <script>` on the host, as root. */
+/** The reload_wireguard() function of apply's transaction script, as it is. */
+export function transactionReloadFunction(): string {
+  const script = readFileSync(new URL('../../../src/apply/transaction.sh', import.meta.url), 'utf8');
+  const match = /^reload_wireguard\(\) \{\n[\s\S]*?\n\}\n/m.exec(script);
+  if (!match) throw new Error('transaction.sh has no reload_wireguard() function');
+  return match[0];
+}
+
+/** A bash script that runs apply's reload on the host, as root: `bash -c <script>`. */
 export function reloadKeepingKey(interfaceName: string): string {
   if (!INTERFACE.test(interfaceName)) throw new Error(`not a WireGuard interface name: ${interfaceName}`);
-  return `wg syncconf ${interfaceName} <(wg-quick strip ${interfaceName}; printf '[Interface]\\nPrivateKey = %s\\n' "$(cat /etc/wireguard/${interfaceName}.key)")`;
+  return `IFACE=${interfaceName}\nKEYFILE=/etc/wireguard/${interfaceName}.key\n${transactionReloadFunction()}reload_wireguard\n`;
 }
 
 export const WG0_RELOAD_KEEPING_KEY = reloadKeepingKey('wg0');
