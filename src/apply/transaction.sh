@@ -65,10 +65,15 @@ load_profile() {
 
 # The host's state is root's alone: a lock anyone else could open is replaced, not reused, so a
 # descriptor someone holds on the old one blocks nothing.
+lock_is_private() { [ -f "$STATE/lock" ] && [ ! -L "$STATE/lock" ] && [ "$(stat -c '%u %a' "$STATE/lock")" = "0 600" ]; }
 take_lock() {
 	install -d -m 0700 "$STATE" "$STATE/backup" && chmod 0700 "$STATE" || refuse "cannot prepare $STATE"
-	if [ -e "$STATE/lock" ] && [ "$(stat -c '%u %a %F' "$STATE/lock")" != "0 600 regular file" ]; then
-		rm -rf "$STATE/lock"
+	if [ -e "$STATE/lock" ] && ! lock_is_private; then
+		# Replaced once, under a lock on the directory itself, so two applies never replace it twice.
+		exec 8<"$STATE"
+		flock -w "$LOCK_WAIT" 8
+		lock_is_private || rm -rf "$STATE/lock"
+		exec 8<&-
 	fi
 	exec 9>>"$STATE/lock" && chmod 0600 "$STATE/lock" || refuse "cannot open $STATE/lock"
 	if ! flock -n 9; then

@@ -215,6 +215,21 @@ describe('fortress keys bootstrap', () => {
   }, 60_000);
 });
 
+describe('fortress keys bootstrap, when the host cannot be reached as pinned', () => {
+  test('a changed host key or an unreachable host is a clean one-line error, exit 1, never a stack trace', async () => {
+    await renderTopology((t) => void (t.hosts[newcomer.name]!.ssh = { ...(t.hosts[newcomer.name]!.ssh as object), hostKey: spoke.hostKeyLine }));
+    const wrongKey = await fortress('keys', 'bootstrap', newcomer.name);
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toMatch(new RegExp(`^fortress: ${newcomer.name}: cannot connect: ${newcomer.name} presented host key ssh-ed25519 \\S+, not the one pinned in the topology: refusing to connect`));
+    await renderTopology((t) => void (t.hosts[newcomer.name]!.ssh = { ...(t.hosts[newcomer.name]!.ssh as object), address: newcomer.underlayAddress.replace(/\.\d+$/, '.250') }));
+    const unreachable = await fortress('keys', 'bootstrap', newcomer.name);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(new RegExp(`^fortress: ${newcomer.name}: cannot connect: `));
+    for (const run of [wrongKey, unreachable]) expect(`${run.stdout}${run.stderr}`).not.toMatch(/internal error|\n\s+at /);
+    await restoreBaseline();
+  }, 60_000);
+});
+
 describe('faults: nothing is left half-configured', () => {
   test('an unreachable host fails, the others converge, and a later apply catches it up', async () => {
     await renderTopology((t) => {
@@ -331,12 +346,18 @@ describe('faults: nothing is left half-configured', () => {
   test('a second apply started during the first waits for the lock: transactions never interleave', async () => {
     await renderTopology((t) => void ((t.hosts[spoke.name]!.sysctl as unknown) = { 'net.ipv4.tcp_fin_timeout': 22 }));
     const journalBefore = Number(await sh(spoke, 'wc -l < /var/lib/fortress/journal'));
-    const [first, second] = await Promise.all([apply('--hosts', spoke.name), apply('--hosts', spoke.name)]);
-    expect([first.code, second.code]).toEqual([0, 0]);
+    const runs = await Promise.all([apply('--hosts', spoke.name), apply('--hosts', spoke.name)]);
     const entries = (await sh(spoke, `tail -n +${journalBefore + 1} /var/lib/fortress/journal`)).split('\n').map((l) => l.split(' ').slice(1));
-    expect(entries.map(([, event]) => event)).toEqual(['running', 'applied', 'running', 'applied']);
+    // One transaction, then the other, never both at once.
+    expect(entries.map(([, event]) => event)).toEqual(['running', 'applied', 'running', expect.stringMatching(/^(applied|refused)$/)]);
     expect(entries[0]![0]).toBe(entries[1]![0]);
     expect(entries[2]![0]).toBe(entries[3]![0]);
+    // Both planned against the same state: the second finds the host changed under it and refuses.
+    if (entries[3]![1] === 'refused') {
+      const refused = runs.find((r) => r.code === 1)!;
+      expect(resultOf(refused.report, spoke.name).message).toBe('the host changed since it was read (/etc/sysctl.d/90-fortress.conf); run apply again');
+    }
+    expect(await sh(spoke, 'sysctl -n net.ipv4.tcp_fin_timeout')).toBe('22');
     await restoreBaseline();
     expect((await apply()).code).toBe(0);
   }, 90_000);
