@@ -152,6 +152,8 @@ export async function executeHost(read: ReadHost, env: ApplyEnvironment, options
     const run = await remote.exec(asRoot(job.ssh.user, 'bash -s'), {
       stdin: startScript({ TX: tx, STAGE: stage, UPLOADED_AS: job.ssh.user }),
       timeoutMs: budgetMs,
+      // The outcome is the transaction's last word: no need to wait for the follower to notice it ended.
+      until: (line) => parseTransactionLine(line)?.event === 'outcome',
       onLine: (line) => {
         const parsed = parseTransactionLine(line);
         if (!parsed) return;

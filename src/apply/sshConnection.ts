@@ -27,6 +27,8 @@ export interface ExecOptions {
   stdin?: string;
   /** Sees stdout line by line as it arrives (progress). */
   onLine?: (line: string) => void;
+  /** The command counts as done at the first stdout line this accepts, without waiting for the channel to close. */
+  until?: (line: string) => boolean;
   /** The command fails (and the connection is closed) when it has not ended by then. */
   timeoutMs: number;
 }
@@ -92,7 +94,7 @@ function remoteHost(client: Client): RemoteHost {
   let lastError: Error | undefined;
   client.on('error', (error) => (lastError = error));
   return {
-    exec(command, { stdin, onLine, timeoutMs }) {
+    exec(command, { stdin, onLine, until, timeoutMs }) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           client.end();
@@ -122,8 +124,11 @@ function remoteHost(client: Client): RemoteHost {
           stream.on('data', (d: Buffer) => {
             stdout += d.toString('utf8');
             const end = stdout.lastIndexOf('\n');
-            if (onLine && end >= seen) {
-              for (const line of stdout.slice(seen, end).split('\n')) if (line) onLine(line);
+            if (end >= seen) {
+              for (const line of stdout.slice(seen, end).split('\n')) {
+                if (line) onLine?.(line);
+                if (line && until?.(line)) settle({ code: 0, stdout, stderr });
+              }
               seen = end + 1;
             }
           });

@@ -8,6 +8,9 @@
 set -uo pipefail
 trap '' HUP PIPE
 umask 077
+export TZ=UTC
+# A daemon's working directory (and cp --parents -p resolves the parents it copies from it).
+cd /
 
 STATE=/var/lib/fortress
 BACKUP="$STATE/backup/$TX"
@@ -19,10 +22,14 @@ had_interface=0
 
 say() { printf 'fortress:%s\n' "$*"; }
 
+# Waits without a process of its own: a read that times out on a pipe nobody writes to.
+exec 7<> <(:)
+pause() { read -r -t "$1" -u 7 || true; }
+
 # The outcome of the last transaction, for the next apply: "<tx> <outcome> <detail>", replaced atomically.
 record() {
 	printf '%s %s\n' "$TX" "$*" > "$STATE/last.new" && mv -f "$STATE/last.new" "$STATE/last"
-	printf '%s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$TX" "$*" >> "$STATE/journal"
+	printf '%(%Y-%m-%dT%H:%M:%SZ)T %s %s\n' -1 "$TX" "$*" >> "$STATE/journal"
 }
 
 # Nothing was changed: say why, record it, leave no litter.
@@ -43,10 +50,13 @@ die() {
 
 interface_up() { ip link show dev "$IFACE" >/dev/null 2>&1; }
 
-hash_of() { if [ -f "$1" ]; then sha256sum < "$1" | cut -d' ' -f1; else echo -; fi; }
-
-# Each planned file as "<action> <target> <mode> <hash the plan was made against>".
-each_file() { printf '%s\n' "$FILES" | while read -r action target mode expected; do [ -n "$target" ] && "$@" "$action" "$target" "$mode" "$expected"; done; }
+# Calls "$@" <action> <target> <mode> <hash the plan was made against> for each planned file.
+each_file() {
+	local action target mode expected
+	while read -r action target mode expected; do
+		[ -n "$target" ] && "$@" "$action" "$target" "$mode" "$expected"
+	done <<< "$FILES"
+}
 
 load_profile() {
 	FORTRESS_SYSCTL_APPLY='sysctl -q -p /etc/sysctl.d/90-fortress.conf'
@@ -67,7 +77,8 @@ load_profile() {
 # descriptor someone holds on the old one blocks nothing.
 lock_is_private() { [ -f "$STATE/lock" ] && [ ! -L "$STATE/lock" ] && [ "$(stat -c '%u %a' "$STATE/lock")" = "0 600" ]; }
 take_lock() {
-	install -d -m 0700 "$STATE" "$STATE/backup" && chmod 0700 "$STATE" || refuse "cannot prepare $STATE"
+	# start.sh made $STATE root's (0700); umask 077 makes what is created here private too.
+	[ -d "$STATE/backup" ] || mkdir "$STATE/backup" || refuse "cannot prepare $STATE"
 	if [ -e "$STATE/lock" ] && ! lock_is_private; then
 		# Replaced once, under a lock on the directory itself, so two applies never replace it twice.
 		exec 8<"$STATE"
@@ -75,7 +86,7 @@ take_lock() {
 		lock_is_private || rm -rf "$STATE/lock"
 		exec 8<&-
 	fi
-	exec 9>>"$STATE/lock" && chmod 0600 "$STATE/lock" || refuse "cannot open $STATE/lock"
+	exec 9>>"$STATE/lock" || refuse "cannot open $STATE/lock"
 	if ! flock -n 9; then
 		say "waiting another apply holds the host's lock"
 		flock -w "$LOCK_WAIT" 9 || refuse "another apply still holds $STATE/lock after ${LOCK_WAIT}s"
@@ -84,19 +95,25 @@ take_lock() {
 	record running
 	say "step locked"
 	# Uploads of applies whose controller vanished before their transaction started (an apply
-	# uploading right now is younger than that).
-	find "$STATE/staging" -mindepth 1 -maxdepth 1 ! -name "$TX" -mmin +10 -exec rm -rf {} + 2>/dev/null
+	# uploading right now is younger than that), and logs older than a day.
+	find "$STATE/staging" "$STATE/log" -mindepth 1 -maxdepth 1 ! -name "$TX" ! -name "$TX.log" \
+		\( -path "$STATE/staging/*" -mmin +10 -o -path "$STATE/log/*" -mmin +1440 \) -exec rm -rf {} + 2>/dev/null
 }
 
 # Apply executes the plan it showed: every file must still be what the plan was made against.
+declare -A current
 check_file() {
-	[ "$(hash_of "$2")" = "$4" ] || { echo "the host changed since it was read ($2); run apply again"; return; }
-	[ "$1" = remove ] || [ -f "$STAGE$2" ] || echo "the upload is incomplete: $2 is missing from $STAGE"
+	[ "${current[$2]:--}" = "$4" ] || refuse "the host changed since it was read ($2); run apply again"
+	[ "$1" = remove ] || [ -f "$STAGE$2" ] || refuse "the upload is incomplete: $2 is missing from $STAGE"
 }
 check_plan() {
-	local problem
-	problem=$(each_file check_file | head -n 1)
-	[ -z "$problem" ] || refuse "$problem"
+	local hash target existing=()
+	collect_existing() { [ -f "$2" ] && existing+=("$2"); }
+	each_file collect_existing
+	if ((${#existing[@]})); then
+		while read -r hash target; do current[$target]=$hash; done < <(sha256sum -- "${existing[@]}")
+	fi
+	each_file check_file
 }
 
 # WireGuard is only touched on the host the topology means: the live key and the key file that
@@ -127,47 +144,40 @@ validate_staged() {
 }
 
 # Keep what is there now; nothing is installed unless all of it was kept.
-backup_file() {
-	if [ -e "$2" ]; then
-		mkdir -p "$BACKUP$(dirname "$2")" && cp -p "$2" "$BACKUP$2" || echo "$2"
-	else
-		printf '%s\n' "$2" >> "$BACKUP/.absent" || echo "$2"
-	fi
-}
+backup_failed() { rm -rf "$BACKUP"; refuse "backup: cannot keep $1 in $BACKUP; nothing was changed"; }
 backup() {
-	local failed key value
-	rm -rf "$BACKUP"
-	mkdir -p "$BACKUP" || refuse "backup: cannot create $BACKUP; nothing was changed"
-	failed=$(each_file backup_file 2>&1 | head -n 1)
-	[ -z "$failed" ] || { rm -rf "$BACKUP"; refuse "backup: cannot keep the previous files ($failed); nothing was changed"; }
+	local existing=() absent=() keys=() key rest
+	sort_file() { if [ -e "$2" ]; then existing+=("$2"); else absent+=("$2"); fi; }
+	each_file sort_file
+	[ ! -e "$BACKUP" ] || rm -rf "$BACKUP"
+	mkdir "$BACKUP" 2>/dev/null || backup_failed "anything (cannot create the directory)"
+	if ((${#existing[@]})); then cp -p --parents -- "${existing[@]}" "$BACKUP" 2>/dev/null || backup_failed "the previous files"; fi
+	printf '%s\n' "${absent[@]}" > "$BACKUP/.absent" || backup_failed "the list of absent files"
 	if [ "$SYSCTL_CHANGED" = 1 ]; then
-		for key in $(sed -n 's/^\([a-z0-9_.-]*\) = .*/\1/p' "$STAGE/etc/sysctl.d/90-fortress.conf"); do
-			value=$(sysctl -n "$key" 2>/dev/null) || continue
-			printf '%s = %s\n' "$key" "$value" >> "$BACKUP/.sysctl" || { rm -rf "$BACKUP"; refuse "backup: cannot keep the kernel's current values; nothing was changed"; }
-		done
+		while read -r key rest; do [[ $key == [a-z]* ]] && keys+=("$key"); done < "$STAGE/etc/sysctl.d/90-fortress.conf"
+		if ((${#keys[@]})); then sysctl -e "${keys[@]}" > "$BACKUP/.sysctl" 2>/dev/null || backup_failed "the kernel's current values"; fi
 	fi
-	: > "$BACKUP/.complete" || { rm -rf "$BACKUP"; refuse "backup: cannot complete $BACKUP; nothing was changed"; }
+	: > "$BACKUP/.complete" || backup_failed "its completion mark"
 	say "step backed-up"
 }
 
-# Files from a tree ($1: the staging directory, or the backup), each installed by rename.
+# Files from a tree ($1: the staging directory, or the backup), each installed by rename. From the
+# staging directory a file is put or removed; from the backup it is put back, or removed again when
+# it did not exist before.
 install_file() { # tree action target mode
-	local absent
-	# From the staging directory a file is put or removed; from the backup it is put back, or
-	# removed again when it did not exist before.
-	if [ "$1" = "$BACKUP" ]; then grep -qxF "$3" "$BACKUP/.absent" 2>/dev/null && absent=1; else [ "$2" = remove ] && absent=1; fi
-	if [ -n "${absent:-}" ]; then
-		rm -f "$3"
+	local absent=0
+	if [ "$1" = "$BACKUP" ]; then [ ! -e "$BACKUP$3" ] && absent=1; else [ "$2" = remove ] && absent=1; fi
+	if [ "$absent" = 1 ]; then
+		rm -f "$3" || installed=0
 	else
-		mkdir -p "$(dirname "$3")" &&
-			cp "$1$3" "$3.fortress-new" && chmod "$4" "$3.fortress-new" &&
-			mv -f "$3.fortress-new" "$3" || echo "$3"
+		{ [ -d "${3%/*}" ] || mkdir -p -m 0755 "${3%/*}"; } &&
+			install -m "$4" "$1$3" "$3.fortress-new" && mv -f "$3.fortress-new" "$3" || installed=0
 	fi
 }
 install_from() {
-	local failed
-	failed=$(each_file install_file "$1" 2>&1)
-	[ -z "$failed" ]
+	installed=1
+	each_file install_file "$1"
+	[ "$installed" = 1 ]
 }
 
 # Never a key-less syncconf: that wipes the live private key. The key comes from $1 (the live key
@@ -210,6 +220,13 @@ activate() {
 
 tcp_connect() { timeout 2 bash -c "exec 3<>/dev/tcp/$HUB_ADDR/$VERIFY_PORT" 2>/dev/null; }
 
+# The hub's latest handshake, in seconds since the epoch (0: never).
+hub_handshake() {
+	local key time
+	while read -r key time; do [ "$key" = "$HUB_PUBKEY" ] && { echo "$time"; return; }; done < <(wg show "$IFACE" latest-handshakes)
+	echo 0
+}
+
 verify() {
 	local deadline handshake start end
 	if [ "$WG_CLASS" != none ] || interface_up; then
@@ -220,26 +237,25 @@ verify() {
 	deadline=$((SECONDS + VERIFY_TIMEOUT))
 	until tcp_connect; do
 		[ "$SECONDS" -lt "$deadline" ] || die "verify: no TCP connection to the hub at $HUB_ADDR:$VERIFY_PORT through the tunnel within ${VERIFY_TIMEOUT}s"
-		sleep 0.2
+		pause 0.2
 	done
-	handshake=$(wg show "$IFACE" latest-handshakes | awk -v key="$HUB_PUBKEY" '$1 == key { print $2 }')
-	[ -n "$handshake" ] && [ "$handshake" -gt 0 ] || die "verify: no handshake with the hub"
-	start=$(date +%s%N); tcp_connect; end=$(date +%s%N)
-	say "rtt $(( (end - start) / 1000 ))"
+	handshake=$(hub_handshake)
+	[ "$handshake" -gt 0 ] || die "verify: no handshake with the hub"
+	start=${EPOCHREALTIME/./}; tcp_connect; end=${EPOCHREALTIME/./}
+	say "rtt $((end - start))"
 	say "step verified"
 }
 
-# Magic rollback: the controller must reach this host again over a fresh SSH connection and say so.
-# A change that cut SSH, or a controller that vanished, leaves no confirmation: the host reverts.
+# Magic rollback: the controller must reach this host again over a fresh SSH connection and say so,
+# by writing to the $DECISION pipe. A change that cut SSH, or a controller that vanished, leaves no
+# answer: the host reverts.
 confirm() {
-	local deadline answer
+	local answer=""
+	mkfifo -m 0600 "$DECISION" || die "confirm: cannot create $DECISION"
+	exec 6<> "$DECISION"
 	say "await-confirm $CONFIRM_TIMEOUT"
-	deadline=$((SECONDS + CONFIRM_TIMEOUT))
-	until [ -s "$DECISION" ]; do
-		[ "$SECONDS" -lt "$deadline" ] || die "confirm: no confirmation from the controller over a fresh SSH connection within ${CONFIRM_TIMEOUT}s"
-		sleep 0.1
-	done
-	read -r answer < "$DECISION"
+	read -r -t "$CONFIRM_TIMEOUT" -u 6 answer || die "confirm: no confirmation from the controller over a fresh SSH connection within ${CONFIRM_TIMEOUT}s"
+	exec 6<&-
 	[ "$answer" = confirm ] || die "confirm: the controller asked to roll back: ${answer#rollback }"
 	say "step confirmed"
 }
@@ -272,8 +288,8 @@ finish() {
 	trap - EXIT
 	trap '' TERM INT
 	# Only the last successful transaction's previous files are kept.
-	find "$STATE/backup" -mindepth 1 -maxdepth 1 ! -name "$TX" -exec rm -rf {} + 2>/dev/null
-	find "$STATE/log" -mindepth 1 -maxdepth 1 ! -name "$TX.log" -mmin +1440 -delete 2>/dev/null
+	local kept
+	for kept in "$STATE"/backup/*; do [ "$kept" = "$BACKUP" ] || [ ! -e "$kept" ] || rm -rf "$kept"; done
 	rm -rf "$STAGE"
 	record applied
 	say "outcome applied"

@@ -13,6 +13,7 @@ import { compileText } from '../support/compileExample.js';
 import { requireRoot, requireTools } from '../support/tools.js';
 import { buildApplyLab, LAB_HAPROXY_STOP, type ApplyLab, type ApplyLabHost } from './lab/applyLab.js';
 import { Lab } from './lab/lab.js';
+import { labCli, type ApplyReport } from './lab/labCli.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,23 +24,7 @@ let fleet: ApplyLab;
 let baseline: string;
 let fullTopology: string;
 
-interface ApplyReport {
-  ok: boolean;
-  hosts: { host: string; result: string; message?: string; disruption?: string; changedFiles?: string[]; rttMs?: number }[];
-}
-
-/** The CLI in-process, in the lab's repository, authenticating with the lab's client key. */
-async function fortress(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { cwd: fleet.dir, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { sshKeyFile: fleet.clientKeyPath } });
-  return { code, stdout, stderr };
-}
-
-async function apply(...extra: string[]): Promise<{ code: number; report: ApplyReport; log: string }> {
-  const run = await fortress('apply', '--format', 'json', ...extra);
-  return { code: run.code, report: JSON.parse(run.stdout) as ApplyReport, log: run.stderr };
-}
+const { fortress, apply } = labCli(() => fleet);
 
 async function renderTopology(edit: (t: typeof fleet.topology) => void) {
   const topology = JSON.parse(baseline) as typeof fleet.topology;

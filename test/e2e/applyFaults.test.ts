@@ -18,6 +18,7 @@ import { compileText } from '../support/compileExample.js';
 import { requireRoot, requireTools } from '../support/tools.js';
 import { buildApplyLab, LAB_HAPROXY_STOP, LAB_PROFILE, type ApplyLab, type ApplyLabHost } from './lab/applyLab.js';
 import { Lab } from './lab/lab.js';
+import { labCli, type ApplyReport } from './lab/labCli.js';
 
 const lab = new Lab(`fq${process.pid}`);
 const bin = new URL('../../dist/cli/main.js', import.meta.url).pathname;
@@ -29,22 +30,7 @@ let balancer: ApplyLabHost;
 let spoke: ApplyLabHost;
 let other: ApplyLabHost;
 
-interface ApplyReport {
-  ok: boolean;
-  hosts: { host: string; result: string; message?: string; disruption?: string; changedFiles?: string[]; removedFiles?: string[]; seconds: number }[];
-}
-
-async function fortress(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { cwd: fleet.dir, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { sshKeyFile: fleet.clientKeyPath } });
-  return { code, stdout, stderr };
-}
-
-async function apply(...extra: string[]): Promise<{ code: number; report: ApplyReport; log: string }> {
-  const run = await fortress('apply', '--format', 'json', '--confirm-timeout', String(CONFIRM), ...extra);
-  return { code: run.code, report: JSON.parse(run.stdout) as ApplyReport, log: run.stderr };
-}
+const { fortress, apply } = labCli(() => fleet, ['--confirm-timeout', String(CONFIRM)]);
 
 type Topology = typeof fleet.topology;
 async function renderTopology(edit: (t: Topology) => void) {
