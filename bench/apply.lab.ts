@@ -7,6 +7,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { afterAll, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { connectSsh } from '../src/apply/sshConnection.js';
 import { buildApplyLab, LAB_HAPROXY_STOP } from '../test/e2e/lab/applyLab.js';
 import { Lab } from '../test/e2e/lab/lab.js';
 
@@ -74,6 +76,25 @@ test('apply on a 20-host lab', async () => {
     expect(applied(none.report)).toBe(0);
     noop.push(none.seconds);
   }
+  // The floor any agentless tool pays, measured in the same run on the same lab: a fresh SSH
+  // connection and one command on every host, 10 at a time (in-process, so without Node's start-up).
+  const floor: number[] = [];
+  const privateKey = readFileSync(fleet.clientKeyPath);
+  for (let i = 0; i < RUNS; i++) {
+    const start = process.hrtime.bigint();
+    const queue = [...fleet.hosts];
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (let h = queue.shift(); h; h = queue.shift()) {
+          const remote = await connectSsh({ host: h.name, address: h.underlayAddress, port: 22, user: 'root', hostKey: h.hostKeyLine }, { privateKey });
+          await remote.exec('true', { timeoutMs: 30_000 });
+          remote.close();
+        }
+      }),
+    );
+    floor.push(Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  rows.push(['baseline: one SSH command on every host, 10 at a time', median(floor), Math.max(...floor), undefined]);
   rows.push(['a change on one host', median(oneHost), Math.max(...oneHost), undefined]);
   rows.push(['a change on the hub, confirmed by a canary spoke', median(hubOnly), Math.max(...hubOnly), undefined]);
   rows.push(['a one-line change on all 20 hosts', median(everyHost), Math.max(...everyHost), 2.5]);
