@@ -192,23 +192,25 @@ reload_wireguard() {
 
 # One activation for both directions: $1 wireguard (none|live|restart|down); $2 sysctl: "-" for
 # nothing, "rendered" for the installed file, or saved kernel values to restore after the restored
-# file (which may lack some keys the new one set); $3 haproxy
-# (none|start|reload|stop); $4 the private key a live reload must keep.
-# Kernel settings go first, so an interface that comes up starts with them.
+# file (which may lack some keys the new one set); $3 haproxy (none|start|reload|stop); $4 the
+# private key a live reload must keep.
+# Kernel settings go first, so an interface that comes up starts with them; the keys of the
+# interface itself exist only once it is up, so the host's own sysctl command runs after it.
 activate() {
-	case "$2" in
-		-) ;;
-		rendered) eval "$FORTRESS_SYSCTL_APPLY" || return 1 ;;
-		*)
-			if [ -f /etc/sysctl.d/90-fortress.conf ]; then eval "$FORTRESS_SYSCTL_APPLY" || return 1; fi
-			if [ -f "$2" ]; then sysctl -q -p "$2" || return 1; fi ;;
-	esac
+	if [ "$2" != - ] && [ -f /etc/sysctl.d/90-fortress.conf ]; then sysctl -q -e -p /etc/sysctl.d/90-fortress.conf >/dev/null 2>&1; fi
 	case "$1" in
 		live) if interface_up; then reload_wireguard "${4:-}" || return 1; else wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || return 1; fi ;;
 		restart)
 			if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || return 1; fi
 			wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || return 1 ;;
 		down) if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || return 1; fi ;;
+	esac
+	case "$2" in
+		-) ;;
+		rendered) eval "$FORTRESS_SYSCTL_APPLY" || return 1 ;;
+		*)
+			if [ -f /etc/sysctl.d/90-fortress.conf ]; then eval "$FORTRESS_SYSCTL_APPLY" || return 1; fi
+			if [ -f "$2" ]; then sysctl -q -p "$2" || return 1; fi ;;
 	esac
 	# Daemons started here run with 9>&-: otherwise they would hold the host's lock forever.
 	case "$3" in

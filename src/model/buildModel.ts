@@ -76,11 +76,17 @@ function hostWithoutPeers(name: string, topology: TopologyInput, sites: Map<stri
 
 // A hub forwards spoke-to-spoke traffic out of the interface it came in on, which makes Linux send an
 // ICMP redirect for every such packet: useless inside a WireGuard mesh, where spokes can only reach
-// each other through the hub. `default` covers wg0, which is created after sysctl.d is applied at boot.
-const HUB_SYSCTL_BASE: Record<string, number> = {
-  'net.ipv4.conf.all.send_redirects': 0,
-  'net.ipv4.conf.default.send_redirects': 0,
-};
+// each other through the hub. The kernel sends them when `all` or the interface says so: `default`
+// covers a mesh interface created after sysctl.d is applied at boot, the interface's own key one that
+// already exists (apply sets it again once the interface is up).
+function hubSysctlBase(interfaceName: string): Record<string, number> {
+  return {
+    'net.ipv4.conf.all.send_redirects': 0,
+    'net.ipv4.conf.default.send_redirects': 0,
+    // sysctl writes a dot inside an interface name as a slash.
+    [`net.ipv4.conf.${interfaceName.replace(/\./g, '/')}.send_redirects`]: 0,
+  };
+}
 
 /** Hub base settings, the topology's defaults, each role in the host's order, then the host's own. */
 function mergeSysctl(topology: TopologyInput, host: HostInput): [string, string][] {
@@ -89,7 +95,7 @@ function mergeSysctl(topology: TopologyInput, host: HostInput): [string, string]
   const apply = (settings: Record<string, string | number> | undefined) => {
     for (const [key, value] of Object.entries(settings ?? {})) merged.set(key, String(value));
   };
-  if (isHub) apply(HUB_SYSCTL_BASE);
+  if (isHub) apply(hubSysctlBase(topology.mesh.interface ?? 'wg0'));
   apply(topology.sysctl?.defaults);
   for (const role of host.roles ?? []) apply(topology.sysctl?.roles?.[role]);
   apply(host.sysctl);

@@ -90,6 +90,8 @@ describe('fortress apply in the lab', () => {
       expect(await sh(h, `wg show wg0 public-key`)).toBe(fleet.topology.hosts[h.name]!.publicKey);
     }
     expect(await sh(hub, 'sysctl -n net.ipv4.ip_forward')).toBe('1');
+    // The interface's own key, set once the interface is up on this first apply: no ICMP redirects.
+    expect(await sh(hub, 'sysctl -n net.ipv4.conf.wg0.send_redirects net.ipv4.conf.all.send_redirects')).toBe('0\n0');
     expect(await sh(hub, 'tail -n 1 /var/lib/fortress/journal')).toMatch(/ applied$/);
   }, 120_000);
 

@@ -44,6 +44,7 @@ describe('buildModel', () => {
       ['net.core.somaxconn', '1024'],
       ['net.ipv4.conf.all.send_redirects', '0'],
       ['net.ipv4.conf.default.send_redirects', '1'],
+      ['net.ipv4.conf.wg0.send_redirects', '0'],
       ['net.ipv4.ip_forward', '1'],
       ['vm.dirty_ratio', '5'],
       ['vm.swappiness', '1'],
