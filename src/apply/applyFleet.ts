@@ -2,7 +2,7 @@
 // prints). Then hubs, one at a time: a hub's change counts only once a canary spoke reaches it
 // through the new configuration; if it cannot, the hub rolls back and nothing else is touched. Then
 // the rest of the fleet in parallel, at most `concurrency` at a time.
-import { executeHost, readHost, type ApplyEnvironment, type Confirmation, type HostApplyOptions, type HostJob, type HostResult, type ReadHost } from './applyHost.js';
+import { executeHost, readHost, target, type ApplyEnvironment, type Confirmation, type HostApplyOptions, type HostJob, type HostResult, type ReadHost } from './applyHost.js';
 import { asRoot, shellQuote } from './remoteScripts.js';
 import { remoteText } from './remoteText.js';
 
@@ -90,7 +90,7 @@ async function probeThroughTunnel(canary: ReadHost, hub: ReadHost, env: ApplyEnv
     `wg show ${shellQuote(canary.job.interfaceName)} latest-handshakes | awk -v key=${shellQuote(hub.job.publicKey)} '$1 == key && $2 > 0 { found = 1 } END { exit !found }' || { echo "no handshake with the hub" >&2; exit 1; }`,
   ].join('\n');
   try {
-    const remote = await env.connect({ host: canary.job.host, ...canary.job.ssh!, hostKey: canary.job.ssh!.hostKey! });
+    const remote = await env.connect(target(canary.job));
     try {
       const run = await remote.exec(asRoot(canary.job.ssh!.user, 'bash -s'), { stdin: script, timeoutMs: (options.verifyTimeoutSeconds + 15) * 1000 });
       return run.code === 0 ? result('unchanged') : result('failed', `canary: ${remoteText(run.stderr)}`);

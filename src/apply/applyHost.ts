@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { wireguardKeyFile } from '../render/wireguard/renderWireguardConfig.js';
 import { pathsToRead, planHost, parseRemoteState, type HostPlan, type PlannedFile } from './hostPlan.js';
-import { asRoot, decideScript, parseTransactionLine, readStateScript, startScript, SUDO_REFUSED, transactionScript, type TransactionOutcome } from './remoteScripts.js';
+import { asRoot, decideScript, parseTransactionLine, readStateScript, startScript, SUDO_REFUSED, sudoRuleMissing, transactionScript, type TransactionOutcome } from './remoteScripts.js';
 import { remoteText } from './remoteText.js';
 import type { RemoteHost, SshTarget } from './sshConnection.js';
 
@@ -216,14 +216,11 @@ async function confirm(job: HostJob, env: ApplyEnvironment, stage: string, confi
   }
 }
 
-function target(job: HostJob): SshTarget {
+/** Where a job's host is reached: its SSH settings and the pinned host key (readHost checked both exist). */
+export function target(job: HostJob): SshTarget {
   return { host: job.host, ...job.ssh!, hostKey: job.ssh!.hostKey! };
 }
 
 function hostResult(job: HostJob, env: ApplyEnvironment, started: number, result: HostResultKind, extra: Partial<HostResult>): HostResult {
   return { host: job.host, isHub: job.isHub, result, seconds: (env.now() - started) / 1000, ...extra };
-}
-
-function sudoRuleMissing(user: string): string {
-  return `sudo: ${user} cannot run commands as root without a password (sudo -n); add the rule "${user} ALL=(root) NOPASSWD: ALL" to /etc/sudoers.d/fortress on the host`;
 }

@@ -26,6 +26,11 @@ export function asRoot(user: string, command: string): string {
 }
 export const SUDO_REFUSED = 'fortress:sudo-refused';
 
+/** What to tell a user whose host refused `sudo -n`. */
+export function sudoRuleMissing(user: string): string {
+  return `sudo: ${user} cannot run commands as root without a password (sudo -n); add the rule "${user} ALL=(root) NOPASSWD: ALL" to /etc/sudoers.d/fortress on the host`;
+}
+
 export function readStateScript(files: readonly string[], interfaceName: string, keyFile: string): string {
   return withVariables({ FILES: files.join('\n'), IFACE: interfaceName, KEYFILE: keyFile }, READ_STATE);
 }

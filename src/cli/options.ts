@@ -117,6 +117,7 @@ export function parseOptions(argv: readonly string[]): CliOptions {
   }
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw new UsageError(`--concurrency must be a whole number from 1 to 100, not "${values.concurrency}"`);
   if (!Number.isInteger(confirmTimeout) || confirmTimeout < 2 || confirmTimeout > 3600) throw new UsageError(`--confirm-timeout must be a whole number of seconds from 2 to 3600, not "${values['confirm-timeout']}"`);
+  if (argv.some((a) => a === '--confirm-timeout' || a.startsWith('--confirm-timeout=')) && command !== 'apply') throw new UsageError('--confirm-timeout only applies to apply');
   if ((values['dry-run'] || values.hosts !== undefined) && command !== 'apply') throw new UsageError(`--${values['dry-run'] ? 'dry-run' : 'hosts'} only applies to apply`);
   const formats = FORMATS[command as Command];
   if (!formats.includes(values.format as OutputFormat)) throw new UsageError(`--format of ${command} must be ${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}, not "${values.format}"`);

@@ -15,7 +15,7 @@ import { openGitTree } from './gitTree.js';
 import { applyFleet } from '../apply/applyFleet.js';
 import { formatApplyJson, formatApplyMarkdown, formatApplyPlan, formatApplyTable, summarizeResults } from '../apply/formatApplyReport.js';
 import { hostJobs } from '../apply/hostJobs.js';
-import { asRoot, shellQuote, SUDO_REFUSED } from '../apply/remoteScripts.js';
+import { asRoot, shellQuote, SUDO_REFUSED, sudoRuleMissing } from '../apply/remoteScripts.js';
 import { remoteText } from '../apply/remoteText.js';
 import { connectSsh, type SshAuth } from '../apply/sshConnection.js';
 import { wireguardKeyFile } from '../render/wireguard/renderWireguardConfig.js';
@@ -212,7 +212,7 @@ async function keysBootstrapCommand(options: CliOptions, io: CliIo): Promise<num
     const script = `set -e\numask 077\nmkdir -p ${shellQuote(keyFile.replace(/\/[^/]*$/, ''))}\nkey=${shellQuote(keyFile)}\nif [ -s "$key" ]; then echo existing; else wg genkey > "$key.new" && mv "$key.new" "$key" && echo created; fi\nwg pubkey < "$key"\n`;
     const result = await remote.exec(asRoot(host.ssh.user, 'bash -s'), { stdin: script, timeoutMs: 30_000 });
     if (result.code !== 0) {
-      const why = result.stderr.includes(SUDO_REFUSED) ? `${host.ssh.user} cannot run commands as root without a password (sudo -n); add the rule "${host.ssh.user} ALL=(root) NOPASSWD: ALL" to /etc/sudoers.d/fortress` : remoteText(result.stderr) || `exit ${result.code}`;
+      const why = result.stderr.includes(SUDO_REFUSED) ? sudoRuleMissing(host.ssh.user) : remoteText(result.stderr) || `exit ${result.code}`;
       io.stderr(`fortress: ${host.name}: could not create the key: ${why}\n`);
       return EXIT_FAILED;
     }

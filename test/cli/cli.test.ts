@@ -149,6 +149,7 @@ describe('fortress validate and usage', () => {
     [['diff', '--format', 'github'], /--format of diff must be text, markdown or json/],
     [['render', '--base', 'main'], /--base only applies to diff/],
     [['validate', '--check'], /--check only applies to render/],
+    [['render', '--confirm-timeout', '5'], /--confirm-timeout only applies to apply/],
     [[], /no command given/],
   ])('usage error %j is exit 2 with the usage', async (argv, message) => {
     repo = TempRepo.withExample();

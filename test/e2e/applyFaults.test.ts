@@ -16,7 +16,7 @@ import { readRenderedTree } from '../../src/emit/renderedTree.js';
 import { snapshotOfFiles } from '../../src/review/treeSnapshot.js';
 import { compileText } from '../support/compileExample.js';
 import { requireRoot, requireTools } from '../support/tools.js';
-import { buildApplyLab, LAB_HAPROXY_STOP, LAB_PROFILE, type ApplyLab, type ApplyLabHost } from './lab/applyLab.js';
+import { buildApplyLab, LAB_HAPROXY_STOP, LAB_PROFILE, profileText, type ApplyLab, type ApplyLabHost } from './lab/applyLab.js';
 import { Lab } from './lab/lab.js';
 import { labCli, type ApplyReport } from './lab/labCli.js';
 
@@ -46,6 +46,10 @@ const resultOf = (report: ApplyReport, name: string) => report.hosts.find((h) =>
 const sh = async (h: ApplyLabHost, script: string, timeoutMs = 30_000) => (await h.exec(script, { timeoutMs })).stdout.trim();
 const managedFiles = (h: ApplyLabHost) => sh(h, 'sha256sum /etc/wireguard/*.conf /etc/sysctl.d/90-fortress.conf /etc/haproxy/haproxy.cfg 2>/dev/null; true');
 const lastTransaction = (h: ApplyLabHost) => sh(h, 'cat /var/lib/fortress/last 2>/dev/null; true');
+
+/** The lab's profile on one host, with `extra` activation commands (the lab's own when there are none). */
+const writeProfile = (h: ApplyLabHost, extra: Record<string, string> = {}) =>
+  h.ns.writeFile('/etc/fortress/profile', profileText({ ...LAB_PROFILE, FORTRESS_HAPROXY_STOP: LAB_HAPROXY_STOP, ...extra }), 0o644);
 
 /** Traffic through the tunnel: a ping to the hub's mesh address, retried for up to `seconds` (a restarted peer re-handshakes). */
 async function reachesHub(h: ApplyLabHost, seconds = 30): Promise<boolean> {
@@ -227,8 +231,8 @@ describe('nothing is installed unless the previous state is safely kept', () => 
 
   test('a rollback that cannot restore says ROLLBACK FAILED (exit 1, in the report and the step summary); the next apply re-applies everything', async () => {
     // The host's sysctl hook fails for a value it cannot take, and, once it has failed, fails again.
-    const profile = { ...LAB_PROFILE, FORTRESS_HAPROXY_STOP: LAB_HAPROXY_STOP, FORTRESS_SYSCTL_APPLY: 'if [ -e /run/fortress-broken ]; then false; else sysctl -q -p /etc/sysctl.d/90-fortress.conf && if grep -q "tcp_fin_timeout = 31" /etc/sysctl.d/90-fortress.conf; then touch /run/fortress-broken; false; fi; fi' };
-    await spoke.ns.writeFile('/etc/fortress/profile', Object.entries(profile).map(([k, v]) => `${k}='${v}'\n`).join(''), 0o644);
+    const profile = { FORTRESS_SYSCTL_APPLY: 'if [ -e /run/fortress-broken ]; then false; else sysctl -q -p /etc/sysctl.d/90-fortress.conf && if grep -q "tcp_fin_timeout = 31" /etc/sysctl.d/90-fortress.conf; then touch /run/fortress-broken; false; fi; fi' };
+    await writeProfile(spoke, profile);
     try {
       await renderTopology((t) => setSysctl(t, spoke.name, { 'net.ipv4.tcp_fin_timeout': 31 }));
       const summary = join(fleet.dir, '..', `summary-${process.pid}.md`);
@@ -248,7 +252,7 @@ describe('nothing is installed unless the previous state is safely kept', () => 
       expect(resultOf(again.report, spoke.name).changedFiles).toEqual(['/etc/sysctl.d/90-fortress.conf', '/etc/wireguard/wg0.conf']);
       expect(await reachesHub(spoke)).toBe(true);
     } finally {
-      await spoke.ns.writeFile('/etc/fortress/profile', Object.entries({ ...LAB_PROFILE, FORTRESS_HAPROXY_STOP: LAB_HAPROXY_STOP }).map(([k, v]) => `${k}='${v}'\n`).join(''), 0o644);
+      await writeProfile(spoke);
     }
   }, 90_000);
 });
@@ -315,8 +319,8 @@ describe('lost connectivity rolls back', () => {
     const before = await managedFiles(spoke);
     // The host's own activation hook drops SSH when the new value is in the file, and lifts the drop otherwise.
     const cut = 'nft add table inet cut && nft add chain inet cut input "{ type filter hook input priority -10; }" && nft add rule inet cut input tcp dport 22 drop';
-    const profile = { ...LAB_PROFILE, FORTRESS_HAPROXY_STOP: LAB_HAPROXY_STOP, FORTRESS_SYSCTL_APPLY: `sysctl -q -p /etc/sysctl.d/90-fortress.conf && if grep -q "tcp_fin_timeout = 29" /etc/sysctl.d/90-fortress.conf; then ${cut}; else nft delete table inet cut 2>/dev/null; true; fi` };
-    await spoke.ns.writeFile('/etc/fortress/profile', Object.entries(profile).map(([k, v]) => `${k}='${v.replace(/'/g, '')}'\n`).join(''), 0o644);
+    const profile = { FORTRESS_SYSCTL_APPLY: `sysctl -q -p /etc/sysctl.d/90-fortress.conf && if grep -q "tcp_fin_timeout = 29" /etc/sysctl.d/90-fortress.conf; then ${cut}; else nft delete table inet cut 2>/dev/null; true; fi` };
+    await writeProfile(spoke, profile);
     try {
       await renderTopology((t) => setSysctl(t, spoke.name, { 'net.ipv4.tcp_fin_timeout': 29 }));
       const started = Date.now();
@@ -332,7 +336,7 @@ describe('lost connectivity rolls back', () => {
       expect(dry.code, dry.stderr).toBe(0);
       expect(dry.stdout).toContain('0 applied, 0 unchanged, 1 planned');
     } finally {
-      await spoke.ns.writeFile('/etc/fortress/profile', Object.entries({ ...LAB_PROFILE, FORTRESS_HAPROXY_STOP: LAB_HAPROXY_STOP }).map(([k, v]) => `${k}='${v}'\n`).join(''), 0o644);
+      await writeProfile(spoke);
       await sh(spoke, 'nft delete table inet cut 2>/dev/null; true');
     }
     await restoreBaseline();

@@ -272,7 +272,8 @@ export async function buildApplyLab(lab: Lab, options: ApplyLabOptions): Promise
   return applyLab;
 }
 
-function profileText(variables: Record<string, string>): string {
+/** /etc/fortress/profile with these activation commands; values must not contain a single quote. */
+export function profileText(variables: Record<string, string>): string {
   const lines = Object.entries(variables).map(([name, value]) => {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || value.includes("'")) throw new Error(`cannot put ${name} into the profile as a single-quoted value`);
     return `${name}='${value}'`;
