@@ -1,0 +1,260 @@
+// The security promises of our GitHub workflows, as checks over their parsed YAML. Each check
+// returns the problems it finds (empty when the promise holds), so the tests can show both that
+// the workflows keep every promise and that each check fails when a workflow breaks it.
+import { posix } from 'node:path';
+import { isScalar, parse, parseDocument, visit } from 'yaml';
+
+export interface Step {
+  id?: string;
+  name?: string;
+  if?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, string | number | boolean>;
+  env?: Record<string, string>;
+  'continue-on-error'?: boolean;
+  'working-directory'?: string;
+  shell?: string;
+}
+export type Permissions = string | Record<string, string>;
+export interface Job {
+  name?: string;
+  needs?: string | string[];
+  if?: string;
+  environment?: string | { name: string; url?: string };
+  permissions?: Permissions;
+  outputs?: Record<string, string>;
+  env?: Record<string, string>;
+  defaults?: { run?: { 'working-directory'?: string; shell?: string } };
+  'continue-on-error'?: boolean;
+  steps: Step[];
+}
+export interface Workflow {
+  on: Record<string, unknown> | string | string[];
+  permissions?: Permissions;
+  concurrency?: { group: string; 'cancel-in-progress': boolean };
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+export const parseWorkflow = (text: string): Workflow => parse(text) as Workflow;
+
+/**
+ * The release commits we pin, each checked against the action's own repository (its tag points at
+ * this commit) and against several unrelated public repositories pinning the same SHA to the same
+ * tag. Updating an action means verifying its new commit the same way and changing this table.
+ */
+export const verifiedPins: Record<string, string> = {
+  'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683': 'v4.2.2',
+  'actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020': 'v4.4.0',
+  'actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02': 'v4.6.2',
+  'actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093': 'v4.3.0',
+  'actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea': 'v7.0.1',
+};
+
+export interface ActionReference {
+  uses: string;
+  /** The trailing comment, trimmed: the release tag the SHA stands for. */
+  tag: string | undefined;
+}
+
+/** Every `uses:` in the workflow (steps and reusable-workflow jobs), with its trailing comment. */
+export function actionReferences(text: string): ActionReference[] {
+  const references: ActionReference[] = [];
+  visit(parseDocument(text), {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === 'uses' && isScalar(pair.value)) {
+        references.push({ uses: String(pair.value.value), tag: pair.value.comment?.trim() });
+      }
+    },
+  });
+  return references;
+}
+
+/** A moved or compromised tag must not change what runs: a full commit SHA, its tag in a comment. */
+export function unpinnedActions(text: string): string[] {
+  const problems: string[] = [];
+  for (const { uses, tag } of actionReferences(text)) {
+    if (!/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(uses)) problems.push(`${uses} is not pinned to a full commit SHA`);
+    else if (!tag || !/^v\d+(\.\d+)*$/.test(tag)) problems.push(`${uses} has no release tag in a trailing comment`);
+    else if (verifiedPins[uses] !== tag) problems.push(`${uses} # ${tag} is not a verified pin`);
+  }
+  return problems;
+}
+
+const stepsOf = (workflow: Workflow) =>
+  Object.entries(workflow.jobs).flatMap(([jobName, job]) => (job.steps ?? []).map((step, index) => ({ where: `jobs.${jobName}.steps[${index}]`, step })));
+
+const isCheckout = (step: Step) => step.uses?.startsWith('actions/checkout@') ?? false;
+
+/** The token must not stay in .git/config, where every later step (and the code it runs) can read it. */
+export function checkoutsKeepingCredentials(workflow: Workflow): string[] {
+  return stepsOf(workflow)
+    .filter(({ step }) => isCheckout(step) && step.with?.['persist-credentials'] !== false)
+    .map(({ where }) => `${where}: actions/checkout without persist-credentials: false`);
+}
+
+/** A job's token: its own permissions block, else the workflow's; neither means the repository default. */
+export const effectivePermissions = (workflow: Workflow, job: Job): Permissions | undefined => job.permissions ?? workflow.permissions;
+
+/** Whether a token with these permissions can write anything. The repository default may write. */
+export function canWrite(permissions: Permissions | undefined): boolean {
+  if (permissions === undefined) return true;
+  if (typeof permissions === 'string') return permissions !== 'read-all';
+  return Object.values(permissions).some((access) => access !== 'read' && access !== 'none');
+}
+
+/** What in a job runs code from the repository (and so, in a pull request, the pull request's code). */
+export function codeRunBy(job: Job): string[] {
+  const found: string[] = [];
+  for (const step of job.steps ?? []) {
+    if (typeof step.run === 'string') found.push(`runs a script (${step.run.split('\n')[0]})`);
+    if (isCheckout(step)) found.push('checks out the repository');
+    if (step.uses?.startsWith('./')) found.push(`uses a local action (${step.uses})`);
+    if (step.uses?.startsWith('actions/setup-node@')) found.push('sets up node');
+  }
+  if (/\bnpm\b/.test(JSON.stringify(job))) found.push('mentions npm');
+  return found;
+}
+
+/** Code from the repository never runs next to a token that can write. */
+export function codeInWritingJobs(workflow: Workflow): string[] {
+  return Object.entries(workflow.jobs).flatMap(([jobName, job]) =>
+    canWrite(effectivePermissions(workflow, job)) ? codeRunBy(job).map((what) => `jobs.${jobName} can write and ${what}`) : [],
+  );
+}
+
+/** The workflow-wide token grants nothing that a job needs to ask for itself. */
+export function workflowWidePermissions(workflow: Workflow): string[] {
+  const permissions = workflow.permissions;
+  if (permissions === undefined) return ['the workflow has no top-level permissions block (the repository default applies)'];
+  if (typeof permissions === 'string' || Object.entries(permissions).some(([scope, access]) => scope !== 'contents' || access !== 'read')) {
+    return [`the workflow-wide permissions ${JSON.stringify(permissions)} grant more than {} or contents: read`];
+  }
+  return [];
+}
+
+/** `${{ }}` inside a script is pasted into it before it runs: untrusted values come in through env. */
+export function expressionsInScripts(workflow: Workflow): string[] {
+  return stepsOf(workflow).flatMap(({ where, step }) => {
+    const script = typeof step.run === 'string' ? step.run : step.uses?.startsWith('actions/github-script@') ? String(step.with?.script ?? '') : '';
+    return script.includes('${{') ? [`${where}: an expression inside a script`] : [];
+  });
+}
+
+/** Every promise that holds for every workflow. */
+export function securityProblems(text: string): string[] {
+  const workflow = parseWorkflow(text);
+  return [
+    ...unpinnedActions(text),
+    ...checkoutsKeepingCredentials(workflow),
+    ...workflowWidePermissions(workflow),
+    ...codeInWritingJobs(workflow),
+    ...expressionsInScripts(workflow),
+  ];
+}
+
+/**
+ * The apply job's deploy key: a secret of the `production` environment, on disk only around the
+ * apply step (written with umask 077, removed by an `always()` step right after apply), and gone
+ * before any artifact is uploaded.
+ */
+export function deployKeyProblems(workflow: Workflow, jobName = 'apply'): string[] {
+  const job = workflow.jobs[jobName];
+  if (!job) return [`no job ${jobName}`];
+  const problems: string[] = [];
+  const environment = typeof job.environment === 'string' ? job.environment : job.environment?.name;
+  if (environment !== 'production') problems.push(`jobs.${jobName} does not run in the production environment`);
+
+  const steps = job.steps;
+  const secretIn = (env: Record<string, string> | undefined) => Object.values(env ?? {}).some((value) => /\bsecrets\./.test(value));
+  if (secretIn(job.env) || secretIn(workflow.env)) problems.push('the secret is in a job- or workflow-wide env');
+  const writeKey = steps.findIndex((step) => step.env?.FORTRESS_SSH_PRIVATE_KEY === '${{ secrets.FORTRESS_SSH_PRIVATE_KEY }}');
+  const apply = steps.findIndex((step) => step.run?.includes('apply:run'));
+  const removeKey = steps.findIndex((step) => /^rm -f "\$RUNNER_TEMP\/fortress_ssh_key"$/.test(step.run?.trim() ?? ''));
+  if (writeKey < 0) problems.push('no step writes the key from secrets.FORTRESS_SSH_PRIVATE_KEY');
+  else if (!steps[writeKey]!.run?.includes('umask 077')) problems.push('the key is written without umask 077');
+  if (steps.filter((step) => secretIn(step.env)).length > 1) problems.push('the secret reaches more than the one step that writes the key');
+  if (apply < 0) problems.push('no step runs apply:run');
+  if (removeKey < 0) problems.push('no step removes the key');
+  else if (!/^(\$\{\{\s*)?always\(\)(\s*\}\})?$/.test(steps[removeKey]!.if?.trim() ?? '')) problems.push('the key removal does not run if: always()');
+  if (apply >= 0 && writeKey >= 0 && writeKey !== apply - 1) problems.push('the key is not written right before apply');
+  if (apply >= 0 && removeKey >= 0 && removeKey !== apply + 1) problems.push('the key is not removed right after apply');
+  steps.forEach((step, index) => {
+    if (step.uses?.startsWith('actions/upload-artifact@') && (removeKey < 0 || index < removeKey)) {
+      problems.push(`jobs.${jobName}.steps[${index}] uploads an artifact while the key is on disk`);
+    }
+  });
+  return problems;
+}
+
+/** The refs a checkout of the base branch may name: its commit as the event saw it, or its name. */
+export const baseRefs = ['${{ github.event.pull_request.base.sha }}', '${{ github.base_ref }}'];
+
+/** A directory relative to the workspace, as the runner resolves it: `base/../head` is `head`. */
+const normalDir = (dir: string | undefined) => posix.normalize(dir ?? '.').replace(/(.)\/+$/, '$1');
+const within = (dir: string, root: string) => dir === root || dir.startsWith(`${root}/`);
+
+/**
+ * The job whose output becomes the review comment runs no code from the pull request, so that the
+ * pull request cannot rewrite its own review: it checks out the pull request only as data (one
+ * checkout without a ref, in its own directory) and the base branch in another, both without
+ * credentials; npm runs only in the base checkout; in the pull request's checkout only node runs, and
+ * only a script of the base checkout, which includes `diff --base … --format markdown`; no local
+ * action, no cache the pull request's own job could have written, and no script that refers to the
+ * pull request's checkout from elsewhere.
+ */
+export function reviewJobProblems(workflow: Workflow, jobName = 'review'): string[] {
+  const job = workflow.jobs[jobName];
+  if (!job) return [`no job ${jobName}`];
+  const where = `jobs.${jobName}`;
+  const problems: string[] = [];
+
+  const checkouts = job.steps.filter(isCheckout);
+  const heads = checkouts.filter((step) => step.with?.ref === undefined);
+  const bases = checkouts.filter((step) => baseRefs.includes(String(step.with?.ref)));
+  if (heads.length !== 1) problems.push(`${where} checks out the pull request ${heads.length} times, not once`);
+  if (bases.length !== 1) problems.push(`${where} checks out the base branch ${bases.length} times, not once`);
+  for (const other of checkouts.filter((step) => !heads.includes(step) && !bases.includes(step))) problems.push(`${where} checks out ${String(other.with?.ref)}`);
+  for (const step of checkouts.filter((s) => s.with?.['persist-credentials'] !== false)) problems.push(`${where}: a checkout of ${String(step.with?.path ?? '.')} keeps its credentials`);
+  // Where the checkouts are unclear, so is what each script runs: nothing more to check.
+  if (heads.length !== 1 || bases.length !== 1) return problems;
+  const headDir = normalDir(String(heads[0]!.with?.path ?? '.'));
+  const baseDir = normalDir(String(bases[0]!.with?.path ?? '.'));
+  if (headDir === '.' || baseDir === '.' || within(headDir, baseDir) || within(baseDir, headDir)) {
+    problems.push(`${where} checks out the pull request (${headDir}) and the base branch (${baseDir}) into directories that overlap`);
+    return problems;
+  }
+
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const relativeBase = headDir.split('/').map(() => '..').join('/') + `/${baseDir}`;
+  // A file under the base checkout: no segment may climb out of it (`../base/../head/x.js`).
+  const baseScript = new RegExp(`^node "?${escape(relativeBase)}/(?:[\\w-][\\w.-]*/)*[\\w-][\\w.-]*\\.m?js"? `);
+  // NODE_OPTIONS=--require head/x.js, npm_config_…: the environment can run code that no script names.
+  const loaderEnv = (env: Record<string, string> | undefined) => Object.keys(env ?? {}).filter((name) => /^(NODE_|npm_config_)/i.test(name));
+  for (const name of [...loaderEnv(workflow.env), ...loaderEnv(job.env)]) problems.push(`${where}: ${name} is set for every step`);
+  if (job.defaults?.run?.shell !== undefined) problems.push(`${where} sets a default shell`);
+  let reviews = 0;
+  for (const step of job.steps) {
+    const label = step.name ?? step.id ?? step.uses ?? step.run?.split('\n')[0];
+    for (const name of loaderEnv(step.env)) problems.push(`${where}: ${label} sets ${name}`);
+    if (step.shell !== undefined) problems.push(`${where}: ${label} sets its own shell`);
+    if (step.uses?.startsWith('./')) problems.push(`${where}: ${label} uses a local action`);
+    if (step.uses?.startsWith('actions/setup-node@') && step.with?.cache) problems.push(`${where}: ${label} restores a cache that the pull request's own job can write`);
+    if (typeof step.run !== 'string') continue;
+    const dir = normalDir(step['working-directory'] ?? job.defaults?.run?.['working-directory']);
+    const script = step.run.trim();
+    if (within(dir, headDir)) {
+      if (dir !== headDir || !baseScript.test(script) || script.includes('\n') || /[;&|`]|\$\(/.test(script.replace(/ > "\$RUNNER_TEMP\/[\w.-]+"$/, ''))) {
+        problems.push(`${where}: ${label} runs something other than the base branch's fortress in the pull request's checkout`);
+      } else if (/ diff --base "?origin\/\$BASE_REF"? /.test(`${script} `) && / --format markdown\b/.test(script)) {
+        reviews += 1;
+      }
+    } else {
+      if (/\b(npm|npx|node|yarn|pnpm)\b/.test(script) && !within(dir, baseDir)) problems.push(`${where}: ${label} runs node or npm outside the base branch's checkout`);
+      if (new RegExp(`(^|[\\s"'=/])${escape(headDir)}(/|\\b)`).test(script)) problems.push(`${where}: ${label} refers to the pull request's checkout`);
+    }
+  }
+  if (reviews !== 1) problems.push(`${where} has ${reviews} steps running the base branch's fortress diff --base --format markdown in the pull request's checkout, not one`);
+  return problems;
+}
