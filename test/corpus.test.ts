@@ -8,7 +8,9 @@
 //   # expect: FT305 6 lock        ... at line 6 of topology/topology.lock.json
 //   # why: a host at a site that does not exist
 //
-// A file that cannot hold comments (an empty one) keeps those lines in a sidecar NAME.expect.
+// A file that cannot hold comments (an empty one), or whose bytes must stay exactly as they are (a
+// case in another encoding, encoding-*.yaml), keeps those lines in a sidecar NAME.expect. The case is
+// copied into the repository byte for byte, never through a string.
 // An optional sidecar NAME.lock.json is installed as topology/topology.lock.json.
 //
 // Each case runs the real CLI in-process, in a temporary repository whose rendered/ and lock come
@@ -20,7 +22,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { runCli } from '../src/cli/runCli.js';
 import type { CliIo } from '../src/cli/io.js';
 import { repoRoot } from './support/compileExample.js';
@@ -38,16 +40,17 @@ interface Expected {
 interface Case {
   name: string;
   why: string;
-  topology: string;
+  /** The topology file's bytes, exactly as in the corpus. */
+  topology: Buffer;
   lock?: string;
   expected: Expected[];
 }
 
 function readCase(name: string): Case {
-  const topology = readFileSync(join(CORPUS, `${name}.yaml`), 'utf8');
+  const topology = readFileSync(join(CORPUS, `${name}.yaml`));
   const sidecar = join(CORPUS, `${name}.expect`);
   const lockPath = join(CORPUS, `${name}.lock.json`);
-  const headerSource = existsSync(sidecar) ? readFileSync(sidecar, 'utf8') : topology;
+  const headerSource = existsSync(sidecar) ? readFileSync(sidecar, 'utf8') : topology.toString('utf8');
   const expected: Expected[] = [];
   let why: string | undefined;
   for (const line of headerSource.split('\n')) {
@@ -80,9 +83,11 @@ async function cli(cwd: string, ...argv: string[]): Promise<Run> {
   return { code, stdout, stderr };
 }
 
+// Removed after each case rather than all at the end: with some 180 repositories, one final sweep
+// outlasts a hook's time limit on a busy machine.
 const tempDirs: string[] = [];
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+afterEach(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A repository with the example topology rendered into it, then the case's topology (and lock) put in place. */
@@ -198,6 +203,36 @@ describe('bad-input corpus', () => {
       return { file: m![1]!, code: m![3]!, line: Number(m![2]) };
     });
     expect(asSet(reported)).toEqual(asSet(c.expected));
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+// What corpus files cannot hold: inputs generated at a size no repository should store, and inputs
+// that must be accepted.
+describe('input beyond the corpus files', () => {
+  const exampleBytes = () => readFileSync(join(repoRoot, TOPOLOGY));
+  const generated = (name: string, topology: Buffer, expected: Expected[] = []): Case => ({ name, why: name, topology, expected });
+
+  test('a UTF-8 byte order mark is accepted: the example with one is up to date with its rendered/', async () => {
+    const dir = await prepareRepository(generated('utf-8 bom', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), exampleBytes()])));
+    expect(await cli(dir, 'render', '--check')).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  test.each([
+    ['flow lists', (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`],
+    ['flow mappings', (n: number) => `${'{a: '.repeat(n)}1${'}'.repeat(n)}`],
+    ['block lists', (n: number) => `\n      ${'- '.repeat(n)}x`],
+  ])('100,000 levels of %s are refused with FT107 in well under a second, nothing written', async (_what, nest) => {
+    const text = exampleBytes().toString('utf8').replace(/^(\s+terraform:) .*$/m, `$1\n      deep: ${nest(100_000)}`);
+    const line = text.split('\n').findIndex((l) => l.includes('deep:')) + 1 + (nest(1).startsWith('\n') ? 1 : 0);
+    const dir = await prepareRepository(generated('deep', Buffer.from(text)));
+    const before = snapshot(dir);
+    const started = performance.now();
+    const render = await cli(dir, 'render');
+    const elapsed = performance.now() - started;
+    expect(render.code).toBe(1);
+    expect(asSet(parseText(render.stderr))).toEqual([`${TOPOLOGY}:${line} FT107`]);
+    expect(elapsed, `render took ${elapsed.toFixed(1)} ms`).toBeLessThan(1000);
     expect(snapshot(dir)).toEqual(before);
   });
 });
