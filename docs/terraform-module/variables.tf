@@ -1,6 +1,8 @@
 # The variables a site's Terraform module declares to read rendered/terraform/<site>.auto.tfvars.
 # Copy this file into your module (or symlink it) and build your resources from var.hosts and var.mesh;
 # fleet user-data joins the mesh with var.mesh.hubs (endpoint, port, public key) and var.mesh.cidr.
+# A host's `terraform:` attributes arrive as var.hosts[name].terraform, a map(string) whose keys are
+# written quoted, so any attribute name reads back as written: var.hosts["web-01"].terraform["for"].
 
 variable "site" {
   description = "The site these hosts live in."

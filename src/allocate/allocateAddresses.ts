@@ -8,7 +8,7 @@ import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Locate } from '../load/sourceDocument.js';
 import type { TopologyInput } from '../validate/topologyInput.js';
 import type { AddressLock } from './addressLock.js';
-import { checkAddressInNetwork, formatIpv4, parseIpv4, usableAddressCount, type Ipv4Network } from './ipv4Network.js';
+import { formatIpv4, parseIpv4, placeInNetwork, usableAddressCount, type Ipv4Network } from './ipv4Network.js';
 
 export interface Allocation {
   /** host name -> mesh address, for every host of the topology */
@@ -26,9 +26,12 @@ export function allocateAddresses(
   const holder = new Map<number, string>(); // address -> host
   const assigned = new Map<string, number>(); // host -> address
   const retired = new Map<number, string>();
+  // readLock checked the lock against its own cidr. Against mesh.cidr, which may have changed since:
+  // a retired address outside it can never be handed out again and is forgotten, a held one is an
+  // error at its line in the lock (below).
   for (const [text, host] of Object.entries(previous.retired)) {
     const address = parseIpv4(text);
-    if (address !== undefined && checkAddressInNetwork(text, network) === undefined) retired.set(address, host);
+    if (address !== undefined && placeInNetwork(address, network) === undefined) retired.set(address, host);
   }
 
   const hostNames = Object.keys(topology.hosts).sort();
@@ -44,7 +47,7 @@ export function allocateAddresses(
   for (const [name, text] of Object.entries(previous.addresses).sort(([a], [b]) => a.localeCompare(b))) {
     const at = () => locate.lock(['addresses', name]); // positions cost a full parse: only on error
     const address = parseIpv4(text);
-    const problem = checkAddressInNetwork(text, network);
+    const problem = address === undefined ? 'invalid' : placeInNetwork(address, network);
     if (address === undefined || problem === 'invalid' || problem === 'outside') {
       diagnostics.push(error('FT305', at(), `locked address ${text} of host "${name}" is not inside mesh.cidr ${network.cidr}`, `delete "${name}" from the lock's addresses to allocate it a new one`));
       continue;
@@ -53,7 +56,8 @@ export function allocateAddresses(
       diagnostics.push(error('FT306', at(), `locked address ${text} of host "${name}" is the ${problem} address of ${network.cidr}`, `delete "${name}" from the lock's addresses to allocate it a new one`));
       continue;
     }
-    const host = topology.hosts[name];
+    // A name from the lock is text: "constructor" must not find Object.prototype's.
+    const host = Object.hasOwn(topology.hosts, name) ? topology.hosts[name] : undefined;
     if (host === undefined || (host.meshAddress !== undefined && assigned.get(name) !== address)) {
       // Gone from the topology, or pinned elsewhere: the address is retired, not handed out again soon.
       if (holder.get(address) === undefined) retired.set(address, name);

@@ -107,6 +107,26 @@ describe('allocateAddresses', () => {
     ]);
   });
 
+  test('a widened mesh.cidr keeps every locked address, and the lock records the new cidr', () => {
+    const first = allocate(topology({ hub: { hub: true }, a: {} })).allocation!.lock;
+    const widened = allocate(topology({ hub: { hub: true }, a: {}, b: {} }, '10.100.0.0/23'), first).allocation!.lock;
+    expect(widened).toEqual({ version: 1, cidr: '10.100.0.0/23', addresses: { hub: '10.100.0.1', a: '10.100.0.2', b: '10.100.0.3' }, retired: {} });
+  });
+
+  test('retired addresses outside a changed mesh.cidr are forgotten: they can never be handed out again', () => {
+    const lock: AddressLock = { version: 1, cidr: '10.100.0.0/23', addresses: { hub: '10.100.0.1' }, retired: { '10.100.0.9': 'x', '10.100.1.9': 'y' } };
+    expect(allocate(topology({ hub: { hub: true } }), lock).allocation!.lock.retired).toEqual({ '10.100.0.9': 'x' });
+  });
+
+  test('host names that are also Object.prototype properties are names like any other', () => {
+    const lock: AddressLock = { version: 1, cidr: '10.100.0.0/24', addresses: { hub: '10.100.0.1', constructor: '10.100.0.2', tostring: '10.100.0.3' }, retired: {} };
+    // "constructor" left the topology: its address is retired, not lost; "tostring" stays where it was.
+    const next = allocate(topology({ hub: { hub: true }, tostring: {}, valueof: {} }), lock).allocation!.lock;
+    expect(next.addresses).toEqual({ hub: '10.100.0.1', tostring: '10.100.0.3', valueof: '10.100.0.4' });
+    expect(next.retired).toEqual({ '10.100.0.2': 'constructor' });
+    expect(addresses(topology({ hub: { hub: true }, constructor: {} }))).toEqual({ hub: '10.100.0.1', constructor: '10.100.0.2' });
+  });
+
   test('the lock is written sorted by host name, retired addresses in numeric order', () => {
     const text = serializeLock({ version: 1, cidr: '10.0.0.0/24', addresses: { b: '10.0.0.2', a: '10.0.0.10' }, retired: { '10.0.0.10': 'x', '10.0.0.9': 'y' } });
     expect(text).toBe(

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { alignAttributes, hclString, hclValue } from '../../src/render/terraform/hcl.js';
+import { alignAttributes, hclObjectKey, hclString, hclValue } from '../../src/render/terraform/hcl.js';
 
 describe('HCL literals', () => {
   test('strings cannot end early or start a template', () => {
@@ -16,6 +16,19 @@ describe('HCL literals', () => {
     expect(hclValue(['app', 'x"y'])).toBe('["app", "x\\"y"]');
     expect(hclValue(42)).toBe('42');
     expect(hclValue(false)).toBe('false');
+  });
+
+  test('object keys a user names are always quoted: keywords and leading digits stay keys', () => {
+    for (const name of ['for', 'if', 'null', 'true', '1st', 'plan']) expect(hclObjectKey(name)).toBe(`"${name}"`);
+    expect(hclObjectKey('${x}')).toBe('"$${x}"');
+    expect(hclObjectKey('a"b\n')).toBe('"a\\"b\\n"');
+  });
+
+  test('quoted keys are padded with their quotes, as terraform fmt counts them', () => {
+    expect(alignAttributes([[hclObjectKey('for'), '"x"'], [hclObjectKey('instance_type'), '"y"']])).toEqual([
+      { name: '"for"          ', value: '"x"' },
+      { name: '"instance_type"', value: '"y"' },
+    ]);
   });
 
   test('attribute names are padded like terraform fmt aligns them', () => {

@@ -19,6 +19,13 @@ export function hclString(text: string): string {
   return `"${out}"`;
 }
 
+/**
+ * An object key a user can name, always quoted: unquoted, `for`, `if`, `null` or `true` is a keyword
+ * and `1st` is no identifier, and `terraform plan` rejects the file. Quoted, a key is a template like
+ * any string, so it is escaped the same way. Keys fortress itself fixes (`mesh_address`) stay bare.
+ */
+export const hclObjectKey = hclString;
+
 export function hclValue(value: TerraformValue | readonly string[]): string {
   if (Array.isArray(value)) return `[${value.map((v) => hclString(v)).join(', ')}]`;
   if (typeof value === 'string') return hclString(value);

@@ -2,7 +2,7 @@
 import type { SiteModel, TopologyModel } from '../../model/topologyModel.js';
 import { loadTemplate } from '../template.js';
 import { generatedHeader, type RenderContext, type RenderedFile } from '../renderedFile.js';
-import { alignAttributes, hclString, hclValue } from './hcl.js';
+import { alignAttributes, hclObjectKey, hclString, hclValue } from './hcl.js';
 
 interface TerraformTemplate {
   header: string;
@@ -23,7 +23,7 @@ export function renderTerraformVars(model: TopologyModel, site: SiteModel, conte
     hubs: model.hosts
       .filter((h) => h.isHub)
       .map((hub) => ({
-        key: hclString(hub.name),
+        key: hclObjectKey(hub.name),
         endpoint: hclString(hub.endpoint ?? ''),
         port: mesh.listenPort,
         publicKey: hclString(hub.publicKey),
@@ -32,11 +32,11 @@ export function renderTerraformVars(model: TopologyModel, site: SiteModel, conte
     hosts: model.hosts
       .filter((h) => h.site.name === site.name)
       .map((host) => ({
-        key: hclString(host.name),
+        key: hclObjectKey(host.name),
         meshAddress: hclString(host.meshAddress),
         publicKey: hclString(host.publicKey),
         roles: hclValue(host.roles),
-        terraform: alignAttributes(host.terraform.map(([name, value]) => [name, hclValue(value)])),
+        terraform: alignAttributes(host.terraform.map(([name, value]) => [hclObjectKey(name), hclValue(value)])),
       })),
   });
   return { path: `terraform/${site.name}.auto.tfvars`, content, mode: 0o644, reload: 'none' };
