@@ -12,8 +12,15 @@ export interface TopologyInput {
   hosts: Record<string, HostInput>;
   services?: Record<string, ServiceInput>;
   loadBalancers?: Record<string, LoadBalancerInput>;
-  sysctl?: { defaults?: SysctlMap; roles?: Record<string, SysctlMap> };
+  sysctl?: SysctlInput;
   policy?: { residency?: Record<string, string[]> };
+}
+
+export interface SysctlInput {
+  /** Sensitive keys (src/validate/sensitiveSysctl.ts) the topology sets on purpose. */
+  allowSensitive?: string[];
+  defaults?: SysctlMap;
+  roles?: Record<string, SysctlMap>;
 }
 
 export type MeshShape = 'hub-and-spoke' | 'full-mesh';

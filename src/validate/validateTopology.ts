@@ -1,16 +1,20 @@
 // Stage 2: the parsed document -> a schema-valid, semantically sound TopologyInput, or diagnostics.
+// Warnings (a key that looks private) do not stop the pipeline: they come back with the topology.
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import type { SourceDocument } from '../load/sourceDocument.js';
 import { checkSchema } from './schema.js';
 import type { TopologyInput } from './topologyInput.js';
+import { checkCountries } from './rules/countries.js';
+import { checkHaproxyTimers } from './rules/haproxyTimers.js';
 import { checkListeners } from './rules/listeners.js';
 import { checkMesh } from './rules/mesh.js';
+import { checkPublicKeys } from './rules/publicKeys.js';
 import { checkReferences } from './rules/references.js';
 import { checkResidency } from './rules/residency.js';
 import type { SemanticRule } from './rules/rule.js';
 import { checkSysctl } from './rules/sysctl.js';
 
-const semanticRules: SemanticRule[] = [checkReferences, checkMesh, checkResidency, checkListeners, checkSysctl];
+const semanticRules: SemanticRule[] = [checkReferences, checkMesh, checkPublicKeys, checkCountries, checkResidency, checkListeners, checkHaproxyTimers, checkSysctl];
 
 export function validateTopology(document: SourceDocument): { topology?: TopologyInput; diagnostics: Diagnostic[] } {
   const schemaDiagnostics = checkSchema(document.value, document.locate);
@@ -19,5 +23,5 @@ export function validateTopology(document: SourceDocument): { topology?: Topolog
   if (schemaDiagnostics.length > 0) return { diagnostics: schemaDiagnostics };
   const topology = document.value as TopologyInput;
   const diagnostics = semanticRules.flatMap((rule) => rule(topology, document.locate));
-  return diagnostics.length > 0 ? { diagnostics } : { topology, diagnostics };
+  return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { topology, diagnostics };
 }

@@ -1,15 +1,19 @@
 // Load balancers and services can all listen: one load balancer per host, no two listeners on one port,
-// no name twice (frontends, the servers of a backend).
+// a frontend binds only addresses of its own host, no name twice (frontends, the servers of a backend).
 import { error, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { parseIpv4 } from '../../allocate/ipv4Network.js';
+import { parseIpv4, type Ipv4Network } from '../../allocate/ipv4Network.js';
 import type { PathSegment } from '../../load/sourceDocument.js';
-import { entriesOf, type SemanticRule } from './rule.js';
+import { usableMeshNetwork } from './mesh.js';
+import { entriesOf, mapOf, type SemanticRule } from './rule.js';
 
 export const checkListeners: SemanticRule = (topology, locate) => {
   const diagnostics: Diagnostic[] = [];
+  const mesh = usableMeshNetwork(topology.mesh.cidr); // an unusable mesh.cidr is reported by the mesh rule
+  const hosts = mapOf(topology.hosts);
 
   const balancerOf = new Map<string, string>();
-  const wildcardBinds: { lbName: string; hosts: string[]; frontend: string; port: number; at: PathSegment[] }[] = [];
+  // Frontends that hold a port on a host's mesh address: bound to every address, or to that one.
+  const meshBinds: { lbName: string; hosts: string[]; frontend: string; port: number; at: PathSegment[]; wildcard: boolean }[] = [];
   for (const [lbName, lb] of entriesOf(topology.loadBalancers)) {
     lb.hosts.forEach((host, i) => {
       const other = balancerOf.get(host);
@@ -43,7 +47,17 @@ export const checkListeners: SemanticRule = (topology, locate) => {
         diagnostics.push(error('FT316', locate([...at, 'bind']), `frontends "${clash.name}" and "${frontend.name}" of load balancer "${lbName}" both listen on port ${port}`));
       }
       binds.push({ address, port, name: frontend.name });
-      if (isWildcard(address)) wildcardBinds.push({ lbName, hosts: lb.hosts, frontend: frontend.name, port, at: [...at, 'bind'] });
+      if (isWildcard(address)) {
+        meshBinds.push({ lbName, hosts: lb.hosts, frontend: frontend.name, port, at: [...at, 'bind'], wildcard: true });
+      } else if (mesh && isInside(address, mesh)) {
+        const problem = notOwnMeshAddress(address, lb.hosts);
+        if (problem !== undefined) {
+          const pin = problem.pinnable && lb.hosts.length === 1 ? `, or pin hosts.${lb.hosts[0]}.meshAddress: ${address}` : '';
+          diagnostics.push(error('FT325', locate([...at, 'bind']), `frontend "${frontend.name}" of load balancer "${lbName}" binds ${address}, inside mesh.cidr ${mesh.cidr}, but ${problem.why}`, `bind 127.0.0.1 or * instead${pin}`));
+        } else {
+          meshBinds.push({ lbName, hosts: lb.hosts, frontend: frontend.name, port, at: [...at, 'bind'], wildcard: false });
+        }
+      }
     });
 
     // HAProxy names each server after its host, so a host can be one server of a backend only once.
@@ -70,17 +84,35 @@ export const checkListeners: SemanticRule = (topology, locate) => {
     });
   }
 
-  // A frontend bound to every address of its host also holds the port on the host's mesh address.
-  for (const bind of wildcardBinds) {
+  // Services listen on their host's mesh address; so does a frontend bound to it or to every address.
+  for (const bind of meshBinds) {
     for (const host of bind.hosts) {
       const service = serviceOnPort.get(`${host}:${bind.port}`);
-      if (service !== undefined) {
-        diagnostics.push(error('FT316', locate(bind.at), `frontend "${bind.frontend}" of load balancer "${bind.lbName}" listens on port ${bind.port} of every address of host "${host}", where service "${service}" listens too`, 'bind the frontend to one address, such as 127.0.0.1, or use another port'));
-      }
+      if (service === undefined) continue;
+      const where = bind.wildcard ? `every address of host "${host}"` : `the mesh address of host "${host}"`;
+      diagnostics.push(error('FT316', locate(bind.at), `frontend "${bind.frontend}" of load balancer "${bind.lbName}" listens on port ${bind.port} of ${where}, where service "${service}" listens too`, bind.wildcard ? 'bind the frontend to one address, such as 127.0.0.1, or use another port' : 'bind the frontend to 127.0.0.1, or use another port'));
     }
   }
   return diagnostics;
+
+  /** Why a mesh address is not the (pinned) address of every host the frontend runs on, or undefined when it is. */
+  function notOwnMeshAddress(address: string, lbHosts: readonly string[]): { why: string; pinnable: boolean } | undefined {
+    const owner = [...hosts].find(([, h]) => h.meshAddress === address)?.[0];
+    for (const name of lbHosts) {
+      const pinned = hosts.get(name)?.meshAddress;
+      if (pinned === address) continue;
+      if (owner !== undefined) return { why: `that is the mesh address of host "${owner}", and the frontend runs on host "${name}"`, pinnable: false };
+      if (pinned === undefined) return { why: `host "${name}" has no pinned meshAddress, so its mesh address is not known to be ${address}`, pinnable: true };
+      return { why: `the mesh address of host "${name}" is ${pinned}`, pinnable: false };
+    }
+    return undefined;
+  }
 };
+
+function isInside(address: string, network: Ipv4Network): boolean {
+  const n = parseIpv4(address);
+  return n !== undefined && n >= network.network && n <= network.broadcast;
+}
 
 function splitBind(bind: string): [string, string] {
   const colon = bind.lastIndexOf(':');

@@ -1,7 +1,10 @@
-// The WireGuard mesh can be built: a usable network, reachable hubs, valid and unique keys and addresses.
+// The WireGuard mesh can be built: a private network that stays clear of the addresses hosts are
+// reached on, reachable and distinct hubs, valid and unique addresses.
 import { error, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import ipaddr from 'ipaddr.js';
-import { checkAddressInNetwork, parseIpv4, parseIpv4Network } from '../../allocate/ipv4Network.js';
+import { checkAddressInNetwork, formatIpv4, parseIpv4, parseIpv4Network, type Ipv4Network } from '../../allocate/ipv4Network.js';
+import type { Locate, PathSegment } from '../../load/sourceDocument.js';
+import type { TopologyInput } from '../topologyInput.js';
 import { entriesOf, type SemanticRule } from './rule.js';
 
 export const checkMesh: SemanticRule = (topology, locate) => {
@@ -13,6 +16,13 @@ export const checkMesh: SemanticRule = (topology, locate) => {
   if (typeof network === 'string') {
     const why = { invalid: 'is not a valid IPv4 network', 'host-bits-set': 'has host bits set', 'too-small': 'is too small for a mesh' }[network];
     diagnostics.push(error('FT317', locate(['mesh', 'cidr']), `mesh.cidr "${topology.mesh.cidr}" ${why}`, 'use a network address with a prefix of /30 or shorter, such as 10.100.0.0/24'));
+  } else {
+    const notPrivate = whyNotPrivate(network);
+    if (notPrivate !== undefined) {
+      diagnostics.push(error('FT319', locate(['mesh', 'cidr']), `mesh.cidr ${network.cidr} ${notPrivate}`, 'use a private network that no host is reached on, such as 10.100.0.0/24: inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10'));
+    } else {
+      diagnostics.push(...reachAddressesInMesh(topology.hosts, network, locate));
+    }
   }
 
   const hubs = hosts.filter(([, h]) => h.roles?.includes('hub'));
@@ -22,6 +32,18 @@ export const checkMesh: SemanticRule = (topology, locate) => {
   for (const [name, host] of hubs) {
     if (host.endpoint === undefined) {
       diagnostics.push(error('FT302', locate(['hosts', name], 'key'), `hub "${name}" has no endpoint, so no spoke can dial it`, 'add endpoint: the public IP address or DNS name of the hub'));
+    }
+  }
+  // In the order of the file, so the hub written second is the one blamed.
+  const hubWithEndpoint = new Map<string, string>();
+  for (const [name, host] of entriesOf(topology.hosts)) {
+    if (!host.roles?.includes('hub') || host.endpoint === undefined) continue;
+    const endpoint = sameEndpointKey(host.endpoint);
+    const other = hubWithEndpoint.get(endpoint);
+    if (other !== undefined) {
+      diagnostics.push(error('FT321', locate(['hosts', name, 'endpoint']), `hubs "${other}" and "${name}" both have the endpoint ${host.endpoint}: spokes would dial one machine for both`, `give hub "${name}" its own public address or DNS name`));
+    } else {
+      hubWithEndpoint.set(endpoint, name);
     }
   }
   if (shape === 'full-mesh') {
@@ -69,26 +91,69 @@ export const checkMesh: SemanticRule = (topology, locate) => {
       }
     }
   }
-
-  const keyOwner = new Map<string, string>();
-  for (const [name, host] of hosts) {
-    const path = ['hosts', name, 'publicKey'];
-    if (!isWireGuardKey(host.publicKey)) {
-      diagnostics.push(error('FT308', locate(path), `publicKey of host "${name}" is not a WireGuard public key`, 'it is 44 characters of base64 ending in "=", as printed by `wg pubkey`'));
-      continue;
-    }
-    const other = keyOwner.get(host.publicKey);
-    if (other !== undefined) {
-      diagnostics.push(error('FT309', locate(path), `host "${name}" has the same publicKey as host "${other}"`, 'every host needs its own key pair'));
-    } else {
-      keyOwner.set(host.publicKey, name);
-    }
-  }
   return diagnostics;
 };
 
-function isWireGuardKey(text: string): boolean {
-  return /^[A-Za-z0-9+/]{43}=$/.test(text) && Buffer.from(text, 'base64').length === 32 && Buffer.from(text, 'base64').toString('base64') === text;
+/** mesh.cidr as a network when it is usable (a valid, private network), for rules that build on it. */
+export function usableMeshNetwork(cidr: string): Ipv4Network | undefined {
+  const network = parseIpv4Network(cidr);
+  return typeof network === 'string' || whyNotPrivate(network) !== undefined ? undefined : network;
+}
+
+/**
+ * Why a mesh network is not private address space, or undefined when it lies inside RFC 1918
+ * (10/8, 172.16/12, 192.168/16) or the RFC 6598 shared range 100.64/10, which overlay networks
+ * commonly use. Everything else is refused: public space would route real destinations into the
+ * tunnel, and the documentation, benchmarking, link-local, loopback and multicast ranges are not
+ * for a production network. ipaddr.js classifies the addresses; a CIDR block is aligned, so when
+ * its first and last addresses fall in the same private range the whole block does (a block that
+ * spans two private ranges starts at 0.0.0.0 or 128.0.0.0).
+ */
+function whyNotPrivate(network: Ipv4Network): string | undefined {
+  if (network.prefixLength === 0) return 'is every IPv4 address: spokes would send all their traffic, the internet included, into the tunnel';
+  const first = ipaddr.IPv4.parse(formatIpv4(network.network)).range();
+  const last = ipaddr.IPv4.parse(formatIpv4(network.broadcast)).range();
+  const allowed = ['private', 'carrierGradeNat'];
+  if (first === last && allowed.includes(first)) return undefined;
+  if (allowed.includes(first) || allowed.includes(last)) return 'reaches beyond private address space: spokes would route public addresses into the tunnel';
+  const kind = RANGE_WORDS[first] ?? `${first} address space`;
+  return `is ${kind}, not private: spokes would route those addresses into the tunnel`;
+}
+
+const RANGE_WORDS: Record<string, string> = {
+  unicast: 'public address space',
+  unspecified: 'the "this network" range 0.0.0.0/8',
+  reserved: 'a reserved range (documentation, benchmarking or future use)',
+  loopback: 'the loopback range',
+  linkLocal: 'the link-local range',
+  multicast: 'the multicast range',
+  broadcast: 'the broadcast address',
+};
+
+/**
+ * An endpoint or SSH address inside the mesh would be routed into the tunnel (a spoke's route for the
+ * whole CIDR points at the hub): the tunnel could not come up, and apply could not reach the host.
+ */
+function reachAddressesInMesh(hosts: TopologyInput['hosts'], network: Ipv4Network, locate: Locate): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const [name, host] of entriesOf(hosts)) {
+    const places: [string, PathSegment[], string | undefined, string][] = [
+      ['endpoint', ['hosts', name, 'endpoint'], host.endpoint, 'spokes would route the way to it into the tunnel it is needed to build'],
+      ['ssh.address', ['hosts', name, 'ssh', 'address'], host.ssh?.address, 'apply would reach the host through the tunnel it is changing'],
+    ];
+    for (const [field, path, value, why] of places) {
+      const address = value === undefined ? undefined : parseIpv4(value);
+      if (address === undefined || address < network.network || address > network.broadcast) continue;
+      diagnostics.push(error('FT320', locate(path), `${field} ${value} of host "${name}" is inside mesh.cidr ${network.cidr}: ${why}`, `pick a mesh.cidr that does not contain ${value}`));
+    }
+  }
+  return diagnostics;
+}
+
+/** Endpoints compare as addresses (2001:db8::1 is 2001:0db8:0:0::1) or as DNS names, which ignore case. */
+function sameEndpointKey(endpoint: string): string {
+  const isAddress = ipaddr.IPv4.isValidFourPartDecimal(endpoint) || ipaddr.IPv6.isValid(endpoint);
+  return isAddress ? ipaddr.parse(endpoint).toNormalizedString() : endpoint.toLowerCase();
 }
 
 function looksLikeIpv4(text: string): boolean {

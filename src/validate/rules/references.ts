@@ -1,13 +1,13 @@
 // Every name that points somewhere (a site, a host, a service, a backend) resolves.
 import { error, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { closestName, didYouMean } from '../suggest.js';
-import { entriesOf, type SemanticRule } from './rule.js';
+import { entriesOf, mapOf, type SemanticRule } from './rule.js';
 
 export const checkReferences: SemanticRule = (topology, locate) => {
   const diagnostics: Diagnostic[] = [];
   const sites = Object.keys(topology.sites);
   const hosts = Object.keys(topology.hosts);
-  const services = topology.services ?? {};
+  const services = mapOf(topology.services);
 
   const expect = (kind: string, name: string, known: string[], path: (string | number)[], context: string): boolean => {
     if (known.includes(name)) return true;
@@ -18,7 +18,7 @@ export const checkReferences: SemanticRule = (topology, locate) => {
   for (const [hostName, host] of entriesOf(topology.hosts)) {
     expect('site', host.site, sites, ['hosts', hostName, 'site'], `host "${hostName}"`);
   }
-  for (const [serviceName, service] of entriesOf(services)) {
+  for (const [serviceName, service] of services) {
     service.hosts.forEach((h, i) => expect('host', h, hosts, ['services', serviceName, 'hosts', i], `service "${serviceName}"`));
   }
   for (const [lbName, lb] of entriesOf(topology.loadBalancers)) {
@@ -29,8 +29,8 @@ export const checkReferences: SemanticRule = (topology, locate) => {
       backend.servers.forEach((server, i) => {
         const at = ['loadBalancers', lbName, 'backends', backendName, 'servers', i];
         const hostKnown = expect('host', server.host, hosts, [...at, 'host'], `backend "${backendName}"`);
-        const serviceKnown = expect('service', server.service, Object.keys(services), [...at, 'service'], `backend "${backendName}"`);
-        const runsOn = services[server.service]?.hosts ?? [];
+        const serviceKnown = expect('service', server.service, [...services.keys()], [...at, 'service'], `backend "${backendName}"`);
+        const runsOn = services.get(server.service)?.hosts ?? [];
         // A misspelt host in the service's list is already reported; blaming the server it was meant to be is noise.
         const meantByTypo = runsOn.some((h) => !hosts.includes(h) && closestName(h, hosts) === server.host);
         if (hostKnown && serviceKnown && !runsOn.includes(server.host) && !meantByTypo) {

@@ -8,3 +8,11 @@ export type SemanticRule = (topology: TopologyInput, locate: Locate) => Diagnost
 export function entriesOf<T>(record: Record<string, T> | undefined): [string, T][] {
   return Object.entries(record ?? {});
 }
+
+/**
+ * The records of the topology are keyed by names users write, so they are read as maps: a plain
+ * `record[name]` would find Object.prototype's `constructor` for a data class named "constructor".
+ */
+export function mapOf<T>(record: Record<string, T> | undefined): Map<string, T> {
+  return new Map(entriesOf(record));
+}
