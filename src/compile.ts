@@ -6,7 +6,7 @@ import { parseIpv4Network } from './allocate/ipv4Network.js';
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 import { buildManifest, type Manifest } from './emit/manifest.js';
 import { parseJsonDocument } from './load/jsonDocument.js';
-import { parseSourceDocument, type SourceText } from './load/sourceDocument.js';
+import { parseSourceDocument, type Locate, type SourceText } from './load/sourceDocument.js';
 import { buildModel } from './model/buildModel.js';
 import type { TopologyModel } from './model/topologyModel.js';
 import type { RenderedFile } from './render/renderedFile.js';
@@ -30,6 +30,11 @@ export interface Compiled {
   manifest: Manifest;
   lock: AddressLock;
   lockText: string;
+  /**
+   * Where a path of the topology is in its file. The model has no positions; checks that need the
+   * compiled result (apply's preconditions) point back into topology.yaml through this.
+   */
+  locate: Locate;
 }
 
 export function validateSource(topology: SourceText): { topology?: TopologyInput; diagnostics: Diagnostic[] } {
@@ -66,5 +71,6 @@ export function compile(input: CompileInput): { compiled?: Compiled; diagnostics
   const { manifest, file } = buildManifest(model, input.source, rendered);
   const files = [...rendered, file].sort((a, b) => (a.path < b.path ? -1 : 1));
   const lock = allocated.allocation.lock;
-  return { compiled: { model, files, manifest, lock, lockText: serializeLock(lock) }, diagnostics: [] };
+  // What is left of validation's diagnostics here are warnings: they go with the result.
+  return { compiled: { model, files, manifest, lock, lockText: serializeLock(lock), locate: parsed.document.locate }, diagnostics: validated.diagnostics };
 }

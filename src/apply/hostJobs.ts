@@ -1,8 +1,47 @@
 // What each host should get, pure: the topology's hosts (for SSH and keys) joined with the rendered
-// tree's files for them (for content, mode and reload action).
+// tree's files for them (for content, mode and reload action); and what must hold before apply
+// connects to any of them, as diagnostics pointing into the topology.
+import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Manifest } from '../emit/manifest.js';
+import type { Locate } from '../load/sourceDocument.js';
 import type { HostModel, TopologyModel } from '../model/topologyModel.js';
+import { didYouMean } from '../validate/suggest.js';
 import type { HostJob } from './applyHost.js';
+
+/**
+ * Everything that would stop apply (or `apply --dry-run`) part-way, found before the first connection
+ * and reported at once: hosts named by `--hosts` that do not exist, selected hosts fortress cannot
+ * connect to, and what apply cannot do yet.
+ */
+export function applyPreconditions(model: TopologyModel, locate: Locate, only?: readonly string[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  if (model.mesh.presharedKeys) {
+    diagnostics.push(
+      error('FT522', locate(['mesh', 'presharedKeys'], 'key'), 'apply does not distribute preshared keys yet, and would leave the hosts without them', 'set mesh.presharedKeys: false, or install the preshared keys on the hosts yourself'),
+    );
+  }
+  for (const name of only ?? []) {
+    const unknown = unknownHost(model, locate, name, '--hosts names');
+    if (unknown) diagnostics.push(unknown);
+  }
+  for (const host of model.hosts.filter((h) => !only || only.includes(h.name))) diagnostics.push(...connectionPreconditions(host, locate));
+  return diagnostics;
+}
+
+/** A host named on the command line that the topology does not have, pointed at `hosts:` with the closest name. */
+export function unknownHost(model: TopologyModel, locate: Locate, name: string, namedBy: string): Diagnostic | undefined {
+  if (model.hosts.some((h) => h.name === name)) return undefined;
+  return error('FT523', locate(['hosts'], 'key'), `${namedBy} "${name}", but the topology has no such host`, didYouMean(name, model.hosts.map((h) => h.name)));
+}
+
+/** fortress connects only with ssh settings and a pinned host key: without them a host is refused before anything starts. */
+export function connectionPreconditions(host: HostModel, locate: Locate): Diagnostic[] {
+  if (!host.ssh) return [error('FT520', locate(['hosts', host.name], 'key'), `host "${host.name}" has no ssh settings, so fortress cannot connect to it`, 'add ssh: { address, user, hostKey }')];
+  if (!host.ssh.hostKey) {
+    return [error('FT521', locate(['hosts', host.name, 'ssh'], 'key'), `host "${host.name}" pins no ssh.hostKey, and fortress only connects to a pinned host key`, "add ssh.hostKey: the host's public host key")];
+  }
+  return [];
+}
 
 export function hostJobs(model: TopologyModel, manifest: Manifest, files: ReadonlyMap<string, string>, only?: readonly string[]): HostJob[] {
   // Verification dials the first hub; a full mesh has none, so it dials the first host with an endpoint.

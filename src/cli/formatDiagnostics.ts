@@ -1,18 +1,26 @@
 // Diagnostics as text for people, JSON for programs, and GitHub workflow commands for annotations.
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { AnyDiagnostic } from '../diagnostics/diagnostic.js';
+import { annotation, commandSafeJson, neutralizeWorkflowCommands } from './workflowCommands.js';
 
 export type DiagnosticFormat = 'text' | 'json' | 'github';
 
-export function formatDiagnostics(diagnostics: readonly Diagnostic[], format: DiagnosticFormat): string {
-  if (format === 'json') return `${JSON.stringify({ errorCount: countErrors(diagnostics), diagnostics }, null, 2)}\n`;
+export interface FormatOptions {
+  /** The text format's last line: by default the count ("2 errors"); false for none. */
+  summary?: string | false;
+}
+
+export function formatDiagnostics(diagnostics: readonly AnyDiagnostic[], format: DiagnosticFormat, options: FormatOptions = {}): string {
+  if (format === 'json') return `${commandSafeJson(JSON.stringify({ errorCount: countErrors(diagnostics), diagnostics }, null, 2))}\n`;
   const lines = diagnostics.map(format === 'github' ? githubLine : textLine);
-  if (format === 'text' && diagnostics.length > 0) lines.push(summaryLine(diagnostics));
+  const summary = options.summary ?? countLine(diagnostics);
+  if (format === 'text' && diagnostics.length > 0 && summary !== false) lines.push(neutralizeWorkflowCommands(oneLine(summary)));
   return lines.map((l) => `${l}\n`).join('');
 }
 
-function textLine(d: Diagnostic): string {
-  const { file, start } = d.span;
-  return oneLine(`${file}:${start.line}:${start.col}: ${d.severity} ${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`);
+/** `path:line:col: error CODE: message (hint)`, or `fortress: error CODE: …` for the command line, which is in no file. */
+function textLine(d: AnyDiagnostic): string {
+  const where = d.span ? `${d.span.file}:${d.span.start.line}:${d.span.start.col}` : 'fortress';
+  return neutralizeWorkflowCommands(oneLine(`${where}: ${d.severity} ${d.code}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`));
 }
 
 /** Messages quote what users wrote; a newline in there must not start a second, forged diagnostic. */
@@ -20,27 +28,20 @@ function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
-// https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#setting-an-error-message
-function githubLine(d: Diagnostic): string {
+// https://docs.github.com/actions/reference/workflows-and-actions/workflow-commands#setting-an-error-message
+function githubLine(d: AnyDiagnostic): string {
+  const title = `fortress ${d.code}`;
+  const message = oneLine(d.message + (d.hint ? ` (${d.hint})` : ''));
+  if (!d.span) return annotation(d.severity, { title }, message);
   const { file, start, end } = d.span;
-  const properties = [
-    `file=${escapeProperty(file)}`,
-    `line=${start.line}`,
-    `col=${start.col}`,
-    `endLine=${end.line}`,
-    `title=${escapeProperty(`fortress ${d.code}`)}`,
-  ].join(',');
-  return `::${d.severity} ${properties}::${escapeData(oneLine(d.message + (d.hint ? ` (${d.hint})` : '')))}`;
+  return annotation(d.severity, { file, line: start.line, col: start.col, endLine: end.line, title }, message);
 }
 
-const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-
-function countErrors(diagnostics: readonly Diagnostic[]): number {
+function countErrors(diagnostics: readonly AnyDiagnostic[]): number {
   return diagnostics.filter((d) => d.severity === 'error').length;
 }
 
-function summaryLine(diagnostics: readonly Diagnostic[]): string {
+function countLine(diagnostics: readonly AnyDiagnostic[]): string {
   const errors = countErrors(diagnostics);
   const warnings = diagnostics.length - errors;
   const parts = [`${errors} error${errors === 1 ? '' : 's'}`];

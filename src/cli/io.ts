@@ -1,4 +1,7 @@
 // The effects the CLI may use, handed in so tests can run the CLI in-process and capture its output.
+import type { RemoteHost, SshAuth, SshTarget } from '../apply/sshConnection.js';
+import type { DiagnosticCode } from '../diagnostics/catalogue.js';
+
 export interface CliIo {
   cwd: string;
   /** Whether stdout is a terminal that wants colour (a TTY, and NO_COLOR unset). */
@@ -16,6 +19,8 @@ export interface CliIo {
   };
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** How apply and keys reach a host; ssh2 (connectSsh) unless a test hands in another. */
+  connect?: (target: SshTarget, auth: SshAuth) => Promise<RemoteHost>;
 }
 
 export const EXIT_OK = 0;
@@ -24,8 +29,16 @@ export const EXIT_FAILED = 1;
 /** A usage or I/O error: unknown flag, missing file. */
 export const EXIT_USAGE = 2;
 
-/** A problem with the files or repository around fortress (exit 2), reported without a stack trace. */
-export class InputError extends Error {}
-
-/** A mistake in the command line itself (exit 2): reported with the usage. */
-export class UsageError extends InputError {}
+/**
+ * A problem with what surrounds fortress (exit 2): no SSH credentials, no git repository, an unknown
+ * ref. Thrown from deep in the CLI's helpers and reported once, at the top, as a diagnostic.
+ */
+export class InputError extends Error {
+  constructor(
+    message: string,
+    readonly code: DiagnosticCode = 'FT511',
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,6 +1,11 @@
-// Command-line arguments -> an options object, with node's own parseArgs.
+// Command-line arguments -> an options object, or the diagnostics (FT5xx) that say what is wrong
+// with them. node's parseArgs does the tokenizing; the checks are ours, so that every mistake is
+// reported at once, with a catalogue code and a "did you mean".
 import { parseArgs } from 'node:util';
-import { UsageError } from './io.js';
+import { commandLineError, type CommandLineDiagnostic } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../validate/suggest.js';
+import type { DiagnosticFormat } from './formatDiagnostics.js';
+
 export const COMMANDS = ['validate', 'render', 'diff', 'apply', 'keys'] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -11,8 +16,8 @@ const FORMATS: Record<Command, OutputFormat[]> = {
   validate: ['text', 'json', 'github'],
   render: ['text', 'json', 'github'],
   diff: ['text', 'markdown', 'json'],
-  apply: ['text', 'json'],
-  keys: ['text'],
+  apply: ['text', 'json', 'github'],
+  keys: ['text', 'json', 'github'],
 };
 
 export interface CliOptions {
@@ -49,79 +54,144 @@ Commands:
              --concurrency N hosts at a time after the hubs (default: 10)
              --confirm-timeout S  seconds a host waits for the controller to reach it again
                              over a fresh SSH connection before it rolls back by itself (default: 30)
-             --format text|json; authenticates with SSH_AUTH_SOCK or FORTRESS_SSH_KEY=<key file>
+             authenticates with SSH_AUTH_SOCK or FORTRESS_SSH_KEY=<key file>
   keys bootstrap <host>
              create the host's WireGuard key on the host if it has none; print its public key
 
 Options:
   --topology <file>          the topology (default: topology/topology.yaml)
   --out <dir>                the rendered tree (default: rendered)
-  --format text|json|github  how to print diagnostics (default: text)
+  --format text|json|github  how to print diagnostics and results (default: text)
   -h, --help                 show this help
   --version                  show the version
 
-Exit status: 0 success; 1 invalid topology, drift, or changes with --exit-code; 2 usage or I/O error.
+Exit status: 0 success; 1 invalid topology, drift, a host that failed, or changes with --exit-code;
+2 usage or I/O error. Every code is explained in docs/diagnostics.md.
 `;
 
-export function parseOptions(argv: readonly string[]): CliOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        topology: { type: 'string', default: 'topology/topology.yaml' },
-        out: { type: 'string', default: 'rendered' },
-        format: { type: 'string', default: 'text' },
-        check: { type: 'boolean', default: false },
-        base: { type: 'string' },
-        'exit-code': { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        concurrency: { type: 'string', default: '10' },
-        'confirm-timeout': { type: 'string', default: '30' },
-        hosts: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', default: false },
-      },
-    });
-  } catch (cause) {
-    throw new UsageError((cause as Error).message);
+/** Where a usage error's text output ends: one line pointing at the help, instead of all of it. */
+export const SEE_HELP = 'run `fortress --help` for the commands and their options';
+
+interface OptionSpec {
+  type: 'string' | 'boolean';
+  default?: string | boolean;
+  short?: string;
+  /** The commands it applies to; every command when absent. */
+  only?: readonly Command[];
+}
+
+const OPTIONS = {
+  topology: { type: 'string', default: 'topology/topology.yaml' },
+  out: { type: 'string', default: 'rendered' },
+  format: { type: 'string', default: 'text' },
+  check: { type: 'boolean', default: false, only: ['render'] },
+  base: { type: 'string', only: ['diff'] },
+  'exit-code': { type: 'boolean', default: false, only: ['diff'] },
+  'dry-run': { type: 'boolean', default: false, only: ['apply'] },
+  concurrency: { type: 'string', default: '10', only: ['apply'] },
+  'confirm-timeout': { type: 'string', default: '30', only: ['apply'] },
+  hosts: { type: 'string', only: ['apply'] },
+  help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false },
+} as const satisfies Record<string, OptionSpec>;
+
+type OptionName = keyof typeof OPTIONS;
+
+export interface ParsedCommandLine {
+  /** Set when the command line is usable; otherwise `diagnostics` say why not. */
+  options?: CliOptions;
+  diagnostics: CommandLineDiagnostic[];
+  /** How to print those diagnostics: the --format asked for when it names a diagnostics format, else text. */
+  format: DiagnosticFormat;
+}
+
+export function parseOptions(argv: readonly string[]): ParsedCommandLine {
+  // Not strict: unknown options and missing values come back as tokens, and are reported below
+  // together with everything else, rather than one at a time as parseArgs would throw them.
+  const { values, positionals, tokens } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+    options: Object.fromEntries(Object.entries(OPTIONS).map(([name, spec]) => [name, { type: spec.type, ...('short' in spec ? { short: spec.short } : {}) }])),
+  });
+  const diagnostics: CommandLineDiagnostic[] = [];
+  const problem = (code: Parameters<typeof commandLineError>[0], message: string, hint?: string) => diagnostics.push(commandLineError(code, message, hint));
+  const known = new Set(Object.keys(OPTIONS));
+  const given = new Set<OptionName>();
+
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    if (!known.has(token.name)) {
+      problem('FT502', `unknown option "${token.rawName}"`, didYouMean(`--${token.name}`, [...known].map((name) => `--${name}`)));
+      continue;
+    }
+    const name = token.name as OptionName;
+    given.add(name);
+    const spec: OptionSpec = OPTIONS[name];
+    if (spec.type === 'string' && token.value === undefined) problem('FT503', `${token.rawName} needs a value`);
+    // `--out --check` would otherwise silently render into a directory named "--check".
+    else if (spec.type === 'string' && !token.inlineValue && token.value?.startsWith('-') && token.value !== '-') {
+      problem('FT503', `${token.rawName} needs a value, and "${token.value}" looks like an option`, `write ${token.rawName}=${token.value} if that is the value`);
+    } else if (spec.type === 'boolean' && token.value !== undefined) problem('FT503', `${token.rawName} takes no value, but was given "${token.value}"`);
   }
-  const { values, positionals } = parsed;
-  const concurrency = Number(values.concurrency);
-  const confirmTimeout = Number(values['confirm-timeout']);
+
+  const text = (name: 'topology' | 'out' | 'format' | 'concurrency' | 'confirm-timeout' | 'base' | 'hosts'): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const flag = (name: 'check' | 'exit-code' | 'dry-run' | 'help' | 'version') => values[name] === true;
+  const requestedFormat = text('format') ?? OPTIONS.format.default;
+  const format: DiagnosticFormat = requestedFormat === 'json' || requestedFormat === 'github' ? requestedFormat : 'text';
+
+  const concurrency = Number(text('concurrency') ?? OPTIONS.concurrency.default);
+  const confirmTimeout = Number(text('confirm-timeout') ?? OPTIONS['confirm-timeout'].default);
+  const hosts = text('hosts');
   const base = {
-    topology: values.topology,
-    out: values.out,
-    check: values.check,
-    exitCode: values['exit-code'],
-    dryRun: values['dry-run'],
+    topology: text('topology') ?? OPTIONS.topology.default,
+    out: text('out') ?? OPTIONS.out.default,
+    check: flag('check'),
+    exitCode: flag('exit-code'),
+    dryRun: flag('dry-run'),
     concurrency,
     confirmTimeout,
-    ...(values.base === undefined ? {} : { base: values.base }),
-    ...(values.hosts === undefined ? {} : { hosts: values.hosts.split(',').map((h) => h.trim()).filter(Boolean) }),
+    ...(text('base') === undefined ? {} : { base: text('base')! }),
+    ...(hosts === undefined ? {} : { hosts: hosts.split(',').map((h) => h.trim()).filter(Boolean) }),
   };
-  if (values.help) return { ...base, command: 'help', format: 'text' };
-  if (values.version) return { ...base, command: 'version', format: 'text' };
+  if (diagnostics.length === 0 && flag('help')) return { options: { ...base, command: 'help', format: 'text' }, diagnostics, format };
+  if (diagnostics.length === 0 && flag('version')) return { options: { ...base, command: 'version', format: 'text' }, diagnostics, format };
 
-  const [command, ...rest] = positionals;
-  if (command === undefined) throw new UsageError('no command given');
-  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}"`);
+  const [name, ...rest] = positionals;
+  const command = (COMMANDS as readonly string[]).includes(name ?? '') ? (name as Command) : undefined;
+  if (name === undefined) problem('FT501', 'no command given', `one of ${COMMANDS.join(', ')}`);
+  else if (!command) problem('FT501', `unknown command "${name}"`, didYouMean(name, COMMANDS));
+
   let keyHost: string | undefined;
   if (command === 'keys') {
-    if (rest[0] !== 'bootstrap' || rest.length !== 2) throw new UsageError('usage: fortress keys bootstrap <host>');
-    keyHost = rest[1];
-  } else if (rest.length > 0) {
-    throw new UsageError(`unexpected argument "${rest[0]}"`);
+    if (rest[0] !== 'bootstrap' || rest.length !== 2) problem('FT506', 'keys needs a subcommand and a host: fortress keys bootstrap <host>');
+    else keyHost = rest[1];
+  } else if (command && rest.length > 0) {
+    problem('FT506', `unexpected argument "${rest[0]}": ${command} takes no arguments, only options`);
   }
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw new UsageError(`--concurrency must be a whole number from 1 to 100, not "${values.concurrency}"`);
-  if (!Number.isInteger(confirmTimeout) || confirmTimeout < 2 || confirmTimeout > 3600) throw new UsageError(`--confirm-timeout must be a whole number of seconds from 2 to 3600, not "${values['confirm-timeout']}"`);
-  if (argv.some((a) => a === '--confirm-timeout' || a.startsWith('--confirm-timeout=')) && command !== 'apply') throw new UsageError('--confirm-timeout only applies to apply');
-  if ((values['dry-run'] || values.hosts !== undefined) && command !== 'apply') throw new UsageError(`--${values['dry-run'] ? 'dry-run' : 'hosts'} only applies to apply`);
-  const formats = FORMATS[command as Command];
-  if (!formats.includes(values.format as OutputFormat)) throw new UsageError(`--format of ${command} must be ${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}, not "${values.format}"`);
-  if (values.check && command !== 'render') throw new UsageError('--check only applies to render');
-  if ((values.base !== undefined || values['exit-code']) && command !== 'diff') throw new UsageError(`--${values.base !== undefined ? 'base' : 'exit-code'} only applies to diff`);
-  return { ...base, command: command as Command, format: values.format as OutputFormat, ...(keyHost === undefined ? {} : { keyHost }) };
+
+  if (command) {
+    for (const option of given) {
+      const only: readonly Command[] | undefined = (OPTIONS[option] as OptionSpec).only;
+      if (only && !only.includes(command)) problem('FT505', `--${option} only applies to ${only.join(' and ')}, not to ${command}`);
+    }
+    const formats = FORMATS[command];
+    if (!formats.includes(requestedFormat as OutputFormat)) {
+      problem('FT504', `--format of ${command} must be ${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}, not "${requestedFormat}"`, didYouMean(requestedFormat, formats));
+    }
+  }
+  if (given.has('concurrency') && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100)) {
+    problem('FT504', `--concurrency must be a whole number from 1 to 100, not "${text('concurrency') ?? ''}"`);
+  }
+  if (given.has('confirm-timeout') && (!Number.isInteger(confirmTimeout) || confirmTimeout < 2 || confirmTimeout > 3600)) {
+    problem('FT504', `--confirm-timeout must be a whole number of seconds from 2 to 3600, not "${text('confirm-timeout') ?? ''}"`);
+  }
+  if (given.has('hosts') && hosts !== undefined && base.hosts?.length === 0) problem('FT504', '--hosts names no host', 'write --hosts a,b, or leave it out to apply to every host');
+
+  if (diagnostics.length > 0 || !command) return { diagnostics, format };
+  return { options: { ...base, command, format: requestedFormat as OutputFormat, ...(keyHost === undefined ? {} : { keyHost }) }, diagnostics, format };
 }

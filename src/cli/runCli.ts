@@ -4,30 +4,35 @@ import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { compile, validateSource, type Compiled } from '../compile.js';
-import { sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { commandLineError, sortDiagnostics, type CommandLineDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { findDrift, readRenderedTree, writeRenderedTree } from '../emit/renderedTree.js';
-import { buildReview, hasChanges } from '../review/buildReview.js';
+import { buildReview, hasChanges, type CommittedTrees } from '../review/buildReview.js';
 import { formatReviewMarkdown } from '../review/formatMarkdown.js';
 import { formatReviewText } from '../review/formatText.js';
 import { snapshotOfCompiled, snapshotOfFiles, type TreeSnapshot } from '../review/treeSnapshot.js';
 import { applyProgress } from './applyProgress.js';
-import { openGitTree } from './gitTree.js';
+import { gitBlobId, openGitTree, type GitTree } from './gitTree.js';
 import { applyFleet } from '../apply/applyFleet.js';
 import { formatApplyJson, formatApplyMarkdown, formatApplyPlan, formatApplyTable, summarizeResults } from '../apply/formatApplyReport.js';
-import { hostJobs } from '../apply/hostJobs.js';
+import { applyPreconditions, connectionPreconditions, hostJobs, unknownHost } from '../apply/hostJobs.js';
 import { asRoot, shellQuote, SUDO_REFUSED, sudoRuleMissing } from '../apply/remoteScripts.js';
 import { remoteText } from '../apply/remoteText.js';
 import { connectSsh, type SshAuth } from '../apply/sshConnection.js';
 import { wireguardKeyFile } from '../render/wireguard/renderWireguardConfig.js';
 import type { SourceText } from '../load/sourceDocument.js';
-import { formatDiagnostics } from './formatDiagnostics.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError, UsageError, type CliIo } from './io.js';
-import { parseOptions, USAGE, type CliOptions } from './options.js';
+import { decodeSource } from '../load/decodeSource.js';
+import { displayPath } from './displayPath.js';
+import { driftDiagnostics, driftSummary } from './driftDiagnostics.js';
+import { formatDiagnostics, type DiagnosticFormat } from './formatDiagnostics.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError, type CliIo } from './io.js';
+import { parseOptions, SEE_HELP, USAGE, type CliOptions } from './options.js';
+import { annotation, commandSafeJson, neutralizeWorkflowCommands } from './workflowCommands.js';
 import { VERSION } from './version.js';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const { options, diagnostics: usage, format } = parseOptions(argv);
+  if (!options) return reportUsage(usage, format, io, { summary: SEE_HELP });
   try {
-    const options = parseOptions(argv);
     switch (options.command) {
       case 'help':
         io.stdout(USAGE);
@@ -47,14 +52,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await keysBootstrapCommand(options, io);
     }
   } catch (cause) {
-    if (cause instanceof InputError) {
-      io.stderr(`fortress: ${cause.message}\n${cause instanceof UsageError ? `\n${USAGE}` : ''}`);
-      return EXIT_USAGE;
-    }
-    if (isFileSystemError(cause)) {
-      io.stderr(`fortress: ${describeFileSystemError(cause)}\n`);
-      return EXIT_USAGE;
-    }
+    if (cause instanceof InputError) return reportUsage([commandLineError(cause.code, cause.message, cause.hint)], format, io);
+    if (isFileSystemError(cause)) return reportUsage([commandLineError('FT510', describeFileSystemError(cause, io.cwd))], format, io);
     const detail = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
     io.stderr(`fortress: internal error, this is a bug in fortress. Please report it with the command you ran and this output:\n${detail}\n`);
     return EXIT_USAGE;
@@ -65,7 +64,8 @@ async function validateCommand(options: CliOptions, io: CliIo): Promise<number> 
   const topology = await readSource(io, options.topology);
   const { topology: valid, diagnostics } = validateSource(topology);
   if (!valid) return reportInvalid(diagnostics, options, io);
-  if (options.format === 'json') io.stdout(formatDiagnostics([], 'json'));
+  reportWarnings(diagnostics, options, io);
+  if (options.format === 'json') io.stdout(formatDiagnostics(diagnostics, 'json'));
   else if (options.format === 'text') io.stdout(`${options.topology}: valid (${Object.keys(valid.hosts).length} hosts, ${Object.keys(valid.sites).length} sites)\n`);
   return EXIT_OK;
 }
@@ -81,33 +81,35 @@ async function compileFrom(read: ReadSource, paths: Paths): Promise<{ found: boo
 }
 
 /** The working tree's topology (which must exist) and lock, compiled; diagnostics reported when they do not compile. */
-async function compileWorkingTree(options: CliOptions, io: CliIo): Promise<{ paths: Paths; compiled?: Compiled; code: number }> {
+async function compileWorkingTree(options: CliOptions, io: CliIo): Promise<{ paths: Paths; compiled?: Compiled; warnings?: Diagnostic[]; code: number }> {
   const paths = resolvePaths(options, io.cwd);
   const { compiled, diagnostics } = await compileFrom((path) => (path === paths.topology ? readSource(io, path) : readSource(io, path, { optional: true })), paths);
-  return compiled ? { paths, compiled, code: EXIT_OK } : { paths, code: reportInvalid(diagnostics, options, io) };
+  if (!compiled) return { paths, code: reportInvalid(diagnostics, options, io) };
+  reportWarnings(diagnostics, options, io);
+  return { paths, compiled, warnings: diagnostics, code: EXIT_OK };
+}
+
+/** Warnings of a topology that compiles: on stderr as text or annotations; a JSON report carries them itself. */
+function reportWarnings(warnings: Diagnostic[], options: CliOptions, io: CliIo): void {
+  if (warnings.length === 0 || options.format === 'json') return;
+  io.stderr(formatDiagnostics(sortDiagnostics(warnings), options.format === 'github' ? 'github' : 'text'));
 }
 
 async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
-  const { paths, compiled, code } = await compileWorkingTree(options, io);
+  const { paths, compiled, warnings = [], code } = await compileWorkingTree(options, io);
   if (!compiled) return code;
 
   const drift = findDrift(paths.out, compiled.files, paths.lock, compiled.lockText);
-  const display = (path: string) => relative(io.cwd, path) || '.';
   if (options.check) {
-    if (drift.length === 0) {
-      if (options.format === 'text') io.stdout(`${options.out}/ and ${paths.lockDisplay} are up to date\n`);
-      return EXIT_OK;
-    }
-    for (const d of drift) {
-      const message = `${display(d.path)} is ${d.kind === 'changed' ? 'out of date' : d.kind === 'missing' ? 'missing' : 'not produced by the topology'}`;
-      io.stderr(options.format === 'github' ? `::error file=${display(d.path)},title=fortress render --check::${message}; run \`fortress render\` and commit the result\n` : `${message}\n`);
-    }
-    io.stderr(`${drift.length} file${drift.length === 1 ? '' : 's'} out of date: run \`fortress render\` and commit the result\n`);
-    return EXIT_FAILED;
+    if (drift.length > 0) return reportInvalid([...(options.format === 'json' ? warnings : []), ...driftDiagnostics(drift, paths.lock, io.cwd)], options, io, { summary: driftSummary(drift.length) });
+    if (options.format === 'json') io.stdout(formatDiagnostics(warnings, 'json'));
+    else if (options.format === 'text') io.stdout(`${options.out}/ and ${paths.lockDisplay} are up to date\n`);
+    return EXIT_OK;
   }
 
   if (drift.length > 0) writeRenderedTree(paths.out, compiled.files, paths.lock, compiled.lockText, drift);
-  if (options.format === 'text') {
+  if (options.format === 'json') io.stdout(formatDiagnostics(warnings, 'json'));
+  else if (options.format === 'text') {
     const hosts = compiled.model.hosts.length;
     const changedFiles = drift.filter((d) => d.path !== paths.lock).length;
     const lockChanged = changedFiles < drift.length ? `; ${paths.lockDisplay} updated` : '';
@@ -137,22 +139,41 @@ async function diffCommand(options: CliOptions, io: CliIo): Promise<number> {
 
   const head = await compileSide('working tree', (path) => readSource(io, path, { optional: true }));
   let base: TreeSnapshot | undefined;
+  let committed: CommittedTrees | undefined;
   if (options.base === undefined) {
     base = snapshotOfFiles(`${options.out}/`, readRenderedTree(paths.out));
   } else {
     const tree = await openGitTree(io.cwd, options.base);
     base = await compileSide(options.base, async (path) => {
-      const text = await tree.read(path);
-      return text === undefined ? undefined : { path: `${options.base}:${path}`, text };
+      const bytes = await tree.read(path);
+      return bytes === undefined ? undefined : decodeSource(`${options.base}:${path}`, bytes);
     });
+    if (base) committed = await committedTrees(tree, base, paths.out, options);
   }
   if (!head || !base) return EXIT_FAILED;
 
-  const review = buildReview(base, head);
+  const review = buildReview(base, head, committed);
   if (options.format === 'json') io.stdout(`${JSON.stringify(review, null, 2)}\n`);
   else if (options.format === 'markdown') io.stdout(formatReviewMarkdown(review, options.base === undefined ? {} : { baseRef: options.base }));
   else io.stdout(formatReviewText(review, { color: io.color === true }));
   return options.exitCode && hasChanges(review) ? EXIT_FAILED : EXIT_OK;
+}
+
+/**
+ * The rendered/ committed at the base ref and the one in the working tree: what apply pushes. Reading
+ * a file from git costs a process, so only files whose blob differs from the compiled base are read.
+ * Absent when either side has no rendered tree (a repository adopting fortress).
+ */
+async function committedTrees(tree: GitTree, compiledBase: TreeSnapshot, out: string, options: CliOptions): Promise<CommittedTrees | undefined> {
+  const blobs = await tree.listDirectory(out);
+  const onDisk = readRenderedTree(out);
+  if (blobs.size === 0 || onDisk.size === 0) return undefined;
+  const baseFiles = new Map<string, string>();
+  for (const [path, id] of blobs) {
+    const known = compiledBase.files.get(path);
+    baseFiles.set(path, known !== undefined && gitBlobId(known) === id ? known : await tree.readBlob(id));
+  }
+  return { base: snapshotOfFiles(`${options.base}:${options.out}/`, baseFiles), head: snapshotOfFiles(`${options.out}/`, onDisk) };
 }
 
 /**
@@ -162,34 +183,48 @@ async function diffCommand(options: CliOptions, io: CliIo): Promise<number> {
 async function applyCommand(options: CliOptions, io: CliIo): Promise<number> {
   const { paths, compiled, code } = await compileWorkingTree(options, io);
   if (!compiled) return code;
+  // Everything that would stop apply part-way is found here, reported at once, before any
+  // connection and before SSH credentials are read.
   const drift = findDrift(paths.out, compiled.files, paths.lock, compiled.lockText);
-  if (drift.length > 0) {
-    io.stderr(`fortress: ${options.out}/ does not match the topology (${drift.length} file${drift.length === 1 ? '' : 's'}, e.g. ${relative(io.cwd, drift[0]!.path)}): run \`fortress render\`, review and commit, then apply\n`);
-    return EXIT_FAILED;
+  const refusals = [...driftDiagnostics(drift, paths.lock, io.cwd), ...applyPreconditions(compiled.model, compiled.locate, options.hosts)];
+  if (refusals.length > 0) {
+    const summary = drift.length > 0 ? driftSummary(refusals.length, 'commit the result, then apply') : undefined;
+    return reportInvalid(refusals, options, io, summary === undefined ? {} : { summary });
   }
-  if (compiled.model.mesh.presharedKeys) throw new InputError('apply does not distribute preshared keys yet: set mesh.presharedKeys to false, or install them on the hosts yourself');
-  const unknown = (options.hosts ?? []).filter((h) => !compiled.model.hosts.some((m) => m.name === h));
-  if (unknown.length > 0) throw new UsageError(`--hosts names hosts the topology does not have: ${unknown.join(', ')}`);
 
   const tree = snapshotOfFiles(`${options.out}/`, readRenderedTree(paths.out));
   const jobs = hostJobs(compiled.model, tree.manifest!, tree.files, options.hosts);
   const auth = await sshAuth(io);
+  // Hosts' words reach the job log: no line of them may read as a workflow command there.
+  const log = commandSafe(io);
   const results = await applyFleet(jobs, {
-    connect: (target) => connectSsh(target, auth),
+    connect: (target) => (io.connect ?? connectSsh)(target, auth),
     // Progress on stderr, so stdout holds only the result (a table or the JSON report).
-    onEvent: applyProgress(io.stderr, io.stderrIsTerminal === true),
+    onEvent: applyProgress(log.stderr, io.stderrIsTerminal === true),
     now: () => Date.now(),
   }, { dryRun: options.dryRun, concurrency: options.concurrency, verifyTimeoutSeconds: 20, confirmTimeoutSeconds: options.confirmTimeout, lockWaitSeconds: 120 });
 
-  const failed = results.some((r) => !['unchanged', 'planned', 'applied'].includes(r.result));
+  const failures = results.filter((r) => !['unchanged', 'planned', 'applied'].includes(r.result));
   if (options.format === 'json') {
-    io.stdout(`${JSON.stringify(formatApplyJson(results, options.dryRun), null, 2)}\n`);
+    io.stdout(`${commandSafeJson(JSON.stringify(formatApplyJson(results, options.dryRun), null, 2))}\n`);
   } else {
-    if (options.dryRun) io.stdout(formatApplyPlan(results));
-    io.stdout(`\n${formatApplyTable(results)}${summarizeResults(results)}\n`);
+    if (options.dryRun) log.stdout(formatApplyPlan(results));
+    log.stdout(`\n${formatApplyTable(results)}${summarizeResults(results)}\n`);
+    if (options.format === 'github') {
+      for (const r of failures) {
+        io.stderr(`${annotation('error', { title: `fortress apply ${r.host}` }, `${r.host}: ${r.result}${r.message ? `: ${r.message}` : ''}`)}\n`);
+      }
+    }
   }
-  if (io.env?.githubStepSummary) appendFileSync(io.env.githubStepSummary, `### fortress apply${options.dryRun ? ' (dry run)' : ''}\n\n${formatApplyMarkdown(results)}\n${summarizeResults(results)}\n`);
-  return failed ? EXIT_FAILED : EXIT_OK;
+  if (io.env?.githubStepSummary) {
+    appendFileSync(io.env.githubStepSummary, neutralizeWorkflowCommands(`### fortress apply${options.dryRun ? ' (dry run)' : ''}\n\n${formatApplyMarkdown(results)}\n${summarizeResults(results)}\n`));
+  }
+  return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/** The same io, with every line made safe from being read as a workflow command (see workflowCommands.ts). */
+function commandSafe(io: CliIo): Pick<CliIo, 'stdout' | 'stderr'> {
+  return { stdout: (text) => io.stdout(neutralizeWorkflowCommands(text)), stderr: (text) => io.stderr(neutralizeWorkflowCommands(text)) };
 }
 
 /** `keys bootstrap <host>`: the private key is made on the host by `wg genkey` and never leaves it. */
@@ -197,31 +232,38 @@ async function keysBootstrapCommand(options: CliOptions, io: CliIo): Promise<num
   const { compiled, code } = await compileWorkingTree(options, io);
   if (!compiled) return code;
   const host = compiled.model.hosts.find((h) => h.name === options.keyHost);
-  if (!host) throw new UsageError(`the topology has no host "${options.keyHost}"`);
-  if (!host.ssh?.hostKey) throw new InputError(`hosts.${host.name}.ssh.hostKey is not set: fortress only connects to a pinned host key`);
+  const refusals = host ? connectionPreconditions(host, compiled.locate) : [unknownHost(compiled.model, compiled.locate, options.keyHost!, 'keys bootstrap names')!];
+  if (!host || !host.ssh?.hostKey || refusals.length > 0) return reportInvalid(refusals, options, io);
   const keyFile = wireguardKeyFile(compiled.model.mesh.interface);
   const auth = await sshAuth(io);
+  const failed = (message: string): number => {
+    const text = `${host.name}: ${message}`;
+    io.stderr(options.format === 'github' ? `${annotation('error', { title: `fortress keys bootstrap ${host.name}` }, text)}\n` : neutralizeWorkflowCommands(`fortress: ${text}\n`));
+    return EXIT_FAILED;
+  };
   let remote;
   try {
-    remote = await connectSsh({ host: host.name, ...host.ssh, hostKey: host.ssh.hostKey }, auth);
+    remote = await (io.connect ?? connectSsh)({ host: host.name, ...host.ssh, hostKey: host.ssh.hostKey }, auth);
   } catch (error) {
-    io.stderr(`fortress: ${host.name}: cannot connect: ${remoteText((error as Error).message)}\n`);
-    return EXIT_FAILED;
+    return failed(`cannot connect: ${remoteText((error as Error).message)}`);
   }
   try {
     const script = `set -e\numask 077\nmkdir -p ${shellQuote(keyFile.replace(/\/[^/]*$/, ''))}\nkey=${shellQuote(keyFile)}\nif [ -s "$key" ]; then echo existing; else wg genkey > "$key.new" && mv "$key.new" "$key" && echo created; fi\nwg pubkey < "$key"\n`;
     const result = await remote.exec(asRoot(host.ssh.user, 'bash -s'), { stdin: script, timeoutMs: 30_000 });
     if (result.code !== 0) {
       const why = result.stderr.includes(SUDO_REFUSED) ? sudoRuleMissing(host.ssh.user) : remoteText(result.stderr) || `exit ${result.code}`;
-      io.stderr(`fortress: ${host.name}: could not create the key: ${why}\n`);
-      return EXIT_FAILED;
+      return failed(`could not create the key: ${why}`);
     }
     const [state, publicKey] = result.stdout.trim().split('\n');
-    io.stdout(`${options.keyHost}: ${state === 'created' ? 'created a new WireGuard key' : 'already has a WireGuard key'} in ${keyFile}\npublicKey: ${remoteText(publicKey ?? '')}\n`);
+    const created = state === 'created';
+    if (options.format === 'json') {
+      io.stdout(`${commandSafeJson(JSON.stringify({ host: host.name, keyFile, created, publicKey: remoteText(publicKey ?? '') }, null, 2))}\n`);
+    } else {
+      io.stdout(neutralizeWorkflowCommands(`${host.name}: ${created ? 'created a new WireGuard key' : 'already has a WireGuard key'} in ${keyFile}\npublicKey: ${remoteText(publicKey ?? '')}\n`));
+    }
     return EXIT_OK;
   } catch (error) {
-    io.stderr(`fortress: ${host.name}: ${remoteText((error as Error).message)}\n`);
-    return EXIT_FAILED;
+    return failed(remoteText((error as Error).message));
   } finally {
     remote.close();
   }
@@ -233,10 +275,22 @@ async function sshAuth(io: CliIo): Promise<SshAuth> {
   throw new InputError('no SSH credentials: start an SSH agent (SSH_AUTH_SOCK) or set FORTRESS_SSH_KEY to a private key file');
 }
 
-function reportInvalid(diagnostics: Diagnostic[], options: CliOptions, io: CliIo): number {
+/**
+ * A problem with the command line or with what surrounds fortress (exit 2), in the format asked for
+ * when that much of the command line could be read. The JSON report goes to stdout, where a program
+ * reads it; text and annotations to stderr.
+ */
+function reportUsage(diagnostics: CommandLineDiagnostic[], format: DiagnosticFormat, io: CliIo, { summary }: { summary?: string } = {}): number {
+  const formatted = formatDiagnostics(sortDiagnostics(diagnostics), format, { summary: summary ?? false });
+  if (format === 'json') io.stdout(formatted);
+  else io.stderr(formatted);
+  return EXIT_USAGE;
+}
+
+function reportInvalid(diagnostics: Diagnostic[], options: CliOptions, io: CliIo, { summary }: { summary?: string } = {}): number {
   // A diff shown as text or markdown still reports a broken side as plain diagnostics.
   const format = options.format === 'markdown' ? 'text' : options.format;
-  const formatted = formatDiagnostics(sortDiagnostics(diagnostics), format);
+  const formatted = formatDiagnostics(sortDiagnostics(diagnostics), format, summary === undefined ? {} : { summary });
   if (format === 'json' && options.command !== 'diff') io.stdout(formatted);
   else io.stderr(formatted);
   return EXIT_FAILED;
@@ -274,7 +328,8 @@ async function readSource(io: CliIo, path: string): Promise<SourceText>;
 async function readSource(io: CliIo, path: string, opts: { optional: true }): Promise<SourceText | undefined>;
 async function readSource(io: CliIo, path: string, { optional = false } = {}): Promise<SourceText | undefined> {
   try {
-    return { path, text: await readFile(resolve(io.cwd, path), 'utf8') };
+    // Bytes, not 'utf8': Node would turn UTF-16 or Latin-1 into replacement characters without a word.
+    return decodeSource(path, await readFile(resolve(io.cwd, path)));
   } catch (cause) {
     if (optional && (cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw cause;
@@ -285,7 +340,8 @@ function isFileSystemError(cause: unknown): cause is NodeJS.ErrnoException {
   return cause instanceof Error && typeof (cause as NodeJS.ErrnoException).code === 'string' && typeof (cause as NodeJS.ErrnoException).syscall === 'string';
 }
 
-function describeFileSystemError(cause: NodeJS.ErrnoException): string {
+function describeFileSystemError(cause: NodeJS.ErrnoException, cwd: string): string {
   const what = { ENOENT: 'no such file or directory', EACCES: 'permission denied', EISDIR: 'is a directory', ENOTDIR: 'not a directory', ENOSPC: 'no space left on device' }[cause.code ?? ''];
-  return `cannot ${cause.syscall} ${cause.path ?? ''}: ${what ?? cause.message}`;
+  return `cannot ${cause.syscall} ${cause.path === undefined ? '' : displayPath(cwd, cause.path)}: ${what ?? cause.message}`;
 }
+

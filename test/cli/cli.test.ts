@@ -28,8 +28,8 @@ describe('fortress render', () => {
     repo = TempRepo.withExample();
     const missing = await repo.run('render', '--check');
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('rendered/manifest.json is missing\n');
-    expect(missing.stderr).toContain('topology/topology.lock.json is missing\n');
+    expect(missing.stderr).toContain('rendered/manifest.json:1:1: error FT602: missing: the topology renders this file\n');
+    expect(missing.stderr).toContain('topology/topology.lock.json:1:1: error FT604: the lock file is missing\n');
     expect(existsSync(join(repo.dir, 'rendered'))).toBe(false);
 
     await repo.run('render');
@@ -41,15 +41,15 @@ describe('fortress render', () => {
     const drift = await repo.run('render', '--check');
     expect(drift.code).toBe(1);
     expect(drift.stderr).toBe(
-      'rendered/hosts/fra-app-01/etc/haproxy/haproxy.cfg is out of date\n' +
-        'rendered/hosts/ghost/etc/wireguard/wg0.conf is not produced by the topology\n' +
-        '2 files out of date: run `fortress render` and commit the result\n',
+      'rendered/hosts/fra-app-01/etc/haproxy/haproxy.cfg:1:1: error FT601: out of date: this file differs from what the topology renders\n' +
+        'rendered/hosts/ghost/etc/wireguard/wg0.conf:1:1: error FT603: not produced by the topology: render would remove this file\n' +
+        '2 errors: rendered/ or the lock is not what the topology renders; run `fortress render` and commit the result\n',
     );
     expect(repo.snapshot()).toEqual(before);
 
     const github = await repo.run('render', '--check', '--format', 'github');
     expect(github.stderr.split('\n')[0]).toBe(
-      '::error file=rendered/hosts/fra-app-01/etc/haproxy/haproxy.cfg,title=fortress render --check::rendered/hosts/fra-app-01/etc/haproxy/haproxy.cfg is out of date; run `fortress render` and commit the result',
+      '::error file=rendered/hosts/fra-app-01/etc/haproxy/haproxy.cfg,line=1,col=1,endLine=1,title=fortress FT601::out of date: this file differs from what the topology renders',
     );
 
     expect((await repo.run('render')).code).toBe(0);
@@ -94,7 +94,7 @@ describe('fortress render', () => {
     const drift = await repo.run('render', '--check');
     expect(drift.code).toBe(1);
     // The lock is the source of truth for addresses: London's files follow it, so they are stale too.
-    expect(drift.stderr).toContain('rendered/hosts/lon-app-01/etc/wireguard/wg0.conf is out of date\n');
+    expect(drift.stderr).toContain('rendered/hosts/lon-app-01/etc/wireguard/wg0.conf:1:1: error FT601: out of date');
   });
 
   test('an I/O failure while writing is exit 2 with a message, and the old tree and lock survive', async () => {
@@ -107,7 +107,7 @@ describe('fortress render', () => {
     repo.write('blocker', 'a file, not a directory\n');
     const result = await repo.run('render', '--out', 'blocker/rendered');
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^fortress: cannot (mkdir|open) .*blocker\/rendered.*: not a directory\n$/);
+    expect(result.stderr).toMatch(/^fortress: error FT510: cannot (mkdir|open) .*blocker\/rendered.*: not a directory\n$/);
     delete before['blocker'];
     const after = repo.snapshot();
     delete after['blocker'];
@@ -143,26 +143,30 @@ describe('fortress validate and usage', () => {
   });
 
   test.each([
-    [['frobnicate'], /unknown command "frobnicate"/],
-    [['render', '--verbose'], /Unknown option '--verbose'/],
-    [['validate', '--format', 'xml'], /--format of validate must be text, json or github, not "xml"/],
-    [['diff', '--format', 'github'], /--format of diff must be text, markdown or json/],
-    [['render', '--base', 'main'], /--base only applies to diff/],
-    [['validate', '--check'], /--check only applies to render/],
-    [['render', '--confirm-timeout', '5'], /--confirm-timeout only applies to apply/],
-    [[], /no command given/],
-  ])('usage error %j is exit 2 with the usage', async (argv, message) => {
+    [['frobnicate'], /^fortress: error FT501: unknown command "frobnicate"/],
+    [['render', '--verbose'], /^fortress: error FT502: unknown option "--verbose"\n/],
+    [['render', '--chek'], /^fortress: error FT502: unknown option "--chek" \(did you mean "--check"\?\)\n/],
+    [['validate', '--format', 'xml'], /^fortress: error FT504: --format of validate must be text, json or github, not "xml"/],
+    [['diff', '--format', 'yaml'], /^fortress: error FT504: --format of diff must be text, markdown or json, not "yaml"/],
+    [['render', '--base', 'main'], /^fortress: error FT505: --base only applies to diff/],
+    [['validate', '--check'], /^fortress: error FT505: --check only applies to render/],
+    [['render', '--confirm-timeout', '5'], /^fortress: error FT505: --confirm-timeout only applies to apply/],
+    [[], /^fortress: error FT501: no command given/],
+  ])('usage error %j is exit 2: one diagnostic line and a pointer to the help', async (argv, message) => {
     repo = TempRepo.withExample();
     const result = await repo.run(...argv);
     expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(message);
-    expect(result.stderr).toContain('Usage: fortress <command>');
+    expect(result.stderr.split('\n')).toHaveLength(3);
+    expect(result.stderr).toMatch(/\nrun `fortress --help` for the commands and their options\n$/);
+    expect(result.stderr).not.toContain('Usage: fortress <command>');
   });
 
   test('a missing topology file is exit 2, no stack trace', async () => {
     repo = new TempRepo();
     const result = await repo.run('validate', '--topology', 'nope.yaml');
-    expect(result).toEqual({ code: 2, stdout: '', stderr: `fortress: cannot open ${join(repo.dir, 'nope.yaml')}: no such file or directory\n` });
+    expect(result).toEqual({ code: 2, stdout: '', stderr: 'fortress: error FT510: cannot open nope.yaml: no such file or directory\n' });
   });
 });
 
