@@ -29,8 +29,8 @@ hosts = {
     public_key   = "fDqkNIB3G8GBaJZYKMKnpQVZefZLmzwNl5yh95OneCY="
     roles        = ["app"]
     terraform = {
-      image        = "ubuntu-2204-lts"
-      machine_type = "e2-standard-2"
+      "image"        = "ubuntu-2204-lts"
+      "machine_type" = "e2-standard-2"
     }
   }
 }

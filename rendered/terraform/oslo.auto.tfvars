@@ -29,8 +29,8 @@ hosts = {
     public_key   = "14nx0wg7Stv1g2HgvA0AQVSExQV2tq1d9YZeYAJIVVk="
     roles        = ["hub", "database"]
     terraform = {
-      image = "ubuntu-22.04"
-      plan  = "nvme-16gb"
+      "image" = "ubuntu-22.04"
+      "plan"  = "nvme-16gb"
     }
   }
   "oslo-db-02" = {
@@ -38,8 +38,8 @@ hosts = {
     public_key   = "auiW+XaF32DIp4RBUpCdVG0tsctEGiTuRiYwM4U8HT8="
     roles        = ["database"]
     terraform = {
-      image = "ubuntu-22.04"
-      plan  = "nvme-8gb"
+      "image" = "ubuntu-22.04"
+      "plan"  = "nvme-8gb"
     }
   }
 }

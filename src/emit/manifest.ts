@@ -26,6 +26,8 @@ export interface HostFacts {
   publicKey: string;
   /** Names of the hosts this one has a [Peer] for. */
   peers: string[];
+  /** Where apply connects, and the host key it trusts there: no file shows them, yet a change moves apply to another machine. */
+  ssh?: { address: string; user: string; port: number; hostKey?: string };
   sysctl: Record<string, string>;
   loadBalancer?: {
     name: string;
@@ -41,6 +43,8 @@ export interface Manifest {
   mesh: Omit<MeshModel, 'prefixLength'>;
   sites: Record<string, Omit<SiteModel, 'name'>>;
   hosts: Record<string, HostFacts>;
+  /** Policy renders no file, but a review must show when it is loosened. Absent in manifests of fortress 0.1. */
+  policy?: { residency: Record<string, string[]> };
   files: ManifestEntry[];
 }
 
@@ -57,6 +61,7 @@ export function buildManifest(model: TopologyModel, source: string, files: reado
     mesh,
     sites: Object.fromEntries(model.sites.map(({ name, ...site }) => [name, site])),
     hosts: Object.fromEntries(model.hosts.map((h) => [h.name, hostFacts(h)])),
+    policy: { residency: Object.fromEntries(model.policy.residency) },
     files: files.map((f) => ({
       path: f.path,
       ...(f.host === undefined ? {} : { host: f.host, hostPath: f.hostPath }),
@@ -78,6 +83,7 @@ function hostFacts(host: HostModel): HostFacts {
     ...(host.endpoint === undefined ? {} : { endpoint: host.endpoint }),
     publicKey: host.publicKey,
     peers: host.peers.map((p) => p.name),
+    ...(host.ssh && { ssh: host.ssh }),
     sysctl: Object.fromEntries(host.sysctl),
     ...(lb && {
       loadBalancer: {

@@ -42,11 +42,14 @@ export function buildModel(topology: TopologyInput, network: Ipv4Network, addres
     }
   }
 
-  return { name: topology.name, mesh, sites: [...sites.values()].sort(byName), hosts };
+  const residency = Object.entries(topology.policy?.residency ?? {})
+    .map(([dataClass, countries]): [string, string[]] => [dataClass, [...countries].sort()])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { name: topology.name, mesh, sites: [...sites.values()].sort(byName), hosts, policy: { residency } };
 }
 
 function hostWithoutPeers(name: string, topology: TopologyInput, sites: Map<string, SiteModel>, addresses: ReadonlyMap<string, string>): HostModel {
-  const input = topology.hosts[name]!;
+  const input = topology.hosts[name]!; // name is one of Object.keys(topology.hosts): an own key
   const roles = input.roles ?? [];
   const host: HostModel = {
     name,
@@ -97,7 +100,9 @@ function mergeSysctl(topology: TopologyInput, host: HostInput): [string, string]
   };
   if (isHub) apply(hubSysctlBase(topology.mesh.interface ?? 'wg0'));
   apply(topology.sysctl?.defaults);
-  for (const role of host.roles ?? []) apply(topology.sysctl?.roles?.[role]);
+  // Names are looked up as own keys: a role named "constructor" must not find Object.prototype's.
+  const roleSettings = new Map(Object.entries(topology.sysctl?.roles ?? {}));
+  for (const role of host.roles ?? []) apply(roleSettings.get(role));
   apply(host.sysctl);
   if (isHub) merged.set('net.ipv4.ip_forward', '1');
   return [...merged].sort(([a], [b]) => (a < b ? -1 : 1));
@@ -107,6 +112,7 @@ function loadBalancerOn(hostName: string, topology: TopologyInput, addresses: Re
   const entry = Object.entries(topology.loadBalancers ?? {}).find(([, lb]) => lb.hosts.includes(hostName));
   if (!entry) return undefined;
   const [name, lb] = entry;
+  const servicePorts = new Map(Object.entries(topology.services ?? {}).map(([serviceName, s]) => [serviceName, s.port]));
   const backends = Object.entries(lb.backends)
     .map(([backendName, b]) => ({
       name: backendName,
@@ -114,7 +120,7 @@ function loadBalancerOn(hostName: string, topology: TopologyInput, addresses: Re
       balance: b.balance ?? 'roundrobin',
       check: { interval: b.check?.interval ?? '2s', rise: b.check?.rise ?? 3, fall: b.check?.fall ?? 2 },
       servers: b.servers.map((s) => {
-        const server = { name: s.host, address: addresses.get(s.host)!, port: topology.services![s.service]!.port, backup: s.backup ?? false };
+        const server = { name: s.host, address: addresses.get(s.host)!, port: servicePorts.get(s.service)!, backup: s.backup ?? false };
         return s.weight === undefined ? server : { ...server, weight: s.weight };
       }),
     }))

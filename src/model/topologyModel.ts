@@ -7,6 +7,8 @@ export interface TopologyModel {
   mesh: MeshModel;
   sites: SiteModel[];
   hosts: HostModel[];
+  /** Data class -> countries it may be stored in, sorted. */
+  policy: { residency: [string, string[]][] };
 }
 
 export interface MeshModel {

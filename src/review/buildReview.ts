@@ -1,7 +1,9 @@
 // Stage "review": two rendered trees -> the whole story of a change, as data. Printed as text,
 // markdown or JSON by the CLI; `apply --dry-run` will show the same object.
+import type { Manifest } from '../emit/manifest.js';
 import { compareFiles, type FileChange } from './fileChanges.js';
-import { summarizeHost, type DisruptionClass, type HostChangeSummary } from './hostChanges.js';
+import { knowsTopologyFacts, summarizeHost, type DisruptionClass, type HostChangeSummary } from './hostChanges.js';
+import { ownEntry } from './ownEntry.js';
 import { findRisks, type RiskFlag } from './riskFlags.js';
 import type { TreeSnapshot } from './treeSnapshot.js';
 
@@ -12,7 +14,15 @@ export interface HostReview extends HostChangeSummary {
 
 export interface SiteReview {
   site: string;
+  /** What changes about the site itself, such as "country DE → NO". */
+  summary: string[];
   files: FileChange[];
+}
+
+/** The committed rendered/ trees of both sides, as apply would push them. */
+export interface CommittedTrees {
+  base: TreeSnapshot;
+  head: TreeSnapshot;
 }
 
 export interface Review {
@@ -20,13 +30,25 @@ export interface Review {
   head: string;
   /** Mesh-wide settings that change, such as "mtu 1360 → 1380". */
   mesh: string[];
+  /** Policy changes, such as "residency of pii: NO → DE, NO". */
+  policy: string[];
   hosts: HostReview[];
   sites: SiteReview[];
   risks: RiskFlag[];
+  /**
+   * Committed rendered files that change between the sides although the topology does not explain the
+   * change: a template or fortress itself changed, or rendered/ was edited by hand.
+   */
+  renderedWithoutTopologyChange: FileChange[];
   counts: { added: number; removed: number; changed: number; restart: number; live: number };
 }
 
-export function buildReview(base: TreeSnapshot, head: TreeSnapshot): Review {
+/**
+ * `base` and `head` are the topology of each side compiled by this fortress. Both sides compiled by the
+ * same tool hide any change of the tool or its templates, so `committed` (the rendered/ trees in git)
+ * is compared too: a committed file that changes other than as the topology explains is shown apart.
+ */
+export function buildReview(base: TreeSnapshot, head: TreeSnapshot, committed?: CommittedTrees): Review {
   const files = compareFiles(base, head);
   const filesOf = (kind: 'host' | 'site', name: string) => files.filter((f) => f.owner.kind === kind && f.owner.name === name);
 
@@ -38,7 +60,9 @@ export function buildReview(base: TreeSnapshot, head: TreeSnapshot): Review {
     const summary = summarizeHost(host, base.manifest, head.manifest, own.length > 0, { before: wireguardFile(base, host), after: wireguardFile(head, host) });
     if (own.length > 0 || summary.change !== 'changed' || summary.summary.length > 0) hosts.push({ host, ...summary, files: own });
   }
-  const siteNames = [...new Set(files.filter((f) => f.owner.kind === 'site').map((f) => f.owner.name))].sort();
+  const siteSummaries = new Map(siteChanges(base.manifest, head.manifest));
+  const siteNames = [...new Set([...files.filter((f) => f.owner.kind === 'site').map((f) => f.owner.name), ...siteSummaries.keys()])].sort();
+  const renderedWithoutTopologyChange = committed ? unexplainedChanges({ base, head }, committed) : [];
 
   const disruption = new Map<string, DisruptionClass>(hosts.map((h) => [h.host, h.disruption]));
   const meshBefore = base.manifest?.mesh;
@@ -52,9 +76,11 @@ export function buildReview(base: TreeSnapshot, head: TreeSnapshot): Review {
     base: base.label,
     head: head.label,
     mesh,
+    policy: policyChanges(base.manifest, head.manifest),
     hosts,
-    sites: siteNames.map((site) => ({ site, files: filesOf('site', site) })),
-    risks: findRisks(base.manifest, head.manifest, disruption),
+    sites: siteNames.map((site) => ({ site, summary: siteSummaries.get(site) ?? [], files: filesOf('site', site) })),
+    risks: [...findRisks(base.manifest, head.manifest, disruption), ...unexplainedRisk(renderedWithoutTopologyChange)],
+    renderedWithoutTopologyChange,
     counts: {
       added: hosts.filter((h) => h.change === 'added').length,
       removed: hosts.filter((h) => h.change === 'removed').length,
@@ -71,5 +97,49 @@ function wireguardFile(tree: TreeSnapshot, host: string): string | undefined {
 }
 
 export function hasChanges(review: Review): boolean {
-  return review.hosts.length > 0 || review.sites.length > 0 || review.mesh.length > 0;
+  return review.hosts.length > 0 || review.sites.length > 0 || review.mesh.length > 0 || review.policy.length > 0 || review.renderedWithoutTopologyChange.length > 0;
+}
+
+function siteChanges(base: Manifest | undefined, head: Manifest | undefined): [string, string[]][] {
+  if (!base || !head) return [];
+  const changes: [string, string[]][] = [];
+  for (const [site, now] of Object.entries(head.sites)) {
+    const was = ownEntry(base.sites, site);
+    if (!was) continue;
+    const lines = (['country', 'provider', 'region'] as const).filter((k) => was[k] !== now[k]).map((k) => `${k} ${was[k]} → ${now[k]}`);
+    if (lines.length > 0) changes.push([site, lines]);
+  }
+  return changes;
+}
+
+function policyChanges(base: Manifest | undefined, head: Manifest | undefined): string[] {
+  if (!base || !head || !knowsTopologyFacts(base)) return [];
+  const before = base.policy?.residency ?? {};
+  const after = head.policy?.residency ?? {};
+  const countries = (list: string[] | undefined) => (list === undefined ? 'not named' : list.join(', ') || 'nowhere');
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+    .sort()
+    .filter((c) => countries(ownEntry(before, c)) !== countries(ownEntry(after, c)))
+    .map((c) => `residency of ${c}: ${countries(ownEntry(before, c))} → ${countries(ownEntry(after, c))}`);
+}
+
+/**
+ * A committed file whose change is not the change the topology makes: its committed content differs from
+ * what this fortress compiles on either side. A reviewer must read those diffs as closely as code.
+ */
+function unexplainedChanges(compiled: CommittedTrees, committed: CommittedTrees): FileChange[] {
+  return compareFiles(committed.base, committed.head, { everyFile: true }).filter(
+    (f) => committed.base.files.get(f.path) !== compiled.base.files.get(f.path) || committed.head.files.get(f.path) !== compiled.head.files.get(f.path),
+  );
+}
+
+function unexplainedRisk(files: readonly FileChange[]): RiskFlag[] {
+  if (files.length === 0) return [];
+  const owners = [...new Set(files.map((f) => (f.owner.kind === 'tree' ? 'rendered/' : f.owner.name)))];
+  return [
+    {
+      code: 'rendered-without-topology-change',
+      message: `${files.length} rendered file${files.length === 1 ? '' : 's'} (${owners.join(', ')}) change without a topology change that explains ${files.length === 1 ? 'it' : 'them'}: a template or fortress itself changed, or rendered/ was edited by hand; read ${files.length === 1 ? 'its diff' : 'their diffs'} as closely as code`,
+    },
+  ];
 }

@@ -2,7 +2,7 @@
 // GitHub refuses comments over 65,536 characters, so the comment is fitted to a budget: the table is
 // capped, then the longest diffs are shortened first, and only as a last resort are whole sections
 // left out, always with a note saying what was cut and how to see everything locally.
-import type { HostReview, Review, SiteReview } from './buildReview.js';
+import { hasChanges, type HostReview, type Review, type SiteReview } from './buildReview.js';
 import type { FileChange } from './fileChanges.js';
 import { countsLine } from './formatText.js';
 
@@ -14,22 +14,29 @@ const TABLE_BUDGET = 16_000;
 const DISRUPTION_BADGE = { none: '⚪ none', live: '🟡 live', restart: '🔴 restart' } as const;
 
 export function formatReviewMarkdown(review: Review, { baseRef }: { baseRef?: string } = {}): string {
-  const localCommand = `fortress diff${baseRef ? ` --base ${baseRef}` : ''}`;
-  const title = `### fortress: ${review.base} → ${review.head}`;
-  if (review.hosts.length === 0 && review.sites.length === 0 && review.mesh.length === 0) {
-    return `${title}\n\nNo change to any rendered file.\n`;
-  }
+  const localCommand = `fortress diff${baseRef ? ` --base ${baseRef.replace(/[`\u0000-\u001f]/g, '')}` : ''}`;
+  const title = `### fortress: ${cell(review.base)} → ${cell(review.head)}`;
+  if (!hasChanges(review)) return `${title}\n\nNo change to any rendered file, and none to the topology.\n`;
 
-  const head = [title, '', countsLine(review)];
+  const head = [title, '', cell(countsLine(review))];
   if (review.risks.length > 0) head.push('', '**Risks**', '', ...review.risks.map((r) => `- ⚠️ ${cell(r.message)}`));
   if (review.mesh.length > 0) head.push('', `**Mesh-wide:** ${review.mesh.map(cell).join('; ')}`);
-  head.push('', ...summaryTable(review.hosts));
+  if (review.policy.length > 0) head.push('', `**Policy:** ${review.policy.map(cell).join('; ')}`);
+  const siteChanges = review.sites.filter((s) => s.summary.length > 0);
+  if (siteChanges.length > 0) head.push('', `**Sites:** ${siteChanges.map((s) => `<code>${cell(s.site)}</code> ${s.summary.map(cell).join(', ')}`).join('; ')}`);
+  if (review.hosts.length > 0) head.push('', ...summaryTable(review.hosts));
 
   // Hubs first: if sections must be left out for size, a hub's change is the last thing to lose.
   const hostsInOrder = [...review.hosts.filter((h) => h.hub), ...review.hosts.filter((h) => !h.hub)];
+  // Files the topology does not explain come first: they are the ones a reviewer would otherwise trust blindly.
+  const unexplainedOwners = [...new Set(review.renderedWithoutTopologyChange.map((f) => ownerLabel(f)))];
   const sections: Section[] = [
-    ...hostsInOrder.map((h) => ({ summary: `<code>${h.host}</code>${h.hub ? ' (hub)' : ''} · ${h.change} · ${h.disruption}`, files: h.files })),
-    ...review.sites.map((s: SiteReview) => ({ summary: `terraform · site <code>${s.site}</code>`, files: s.files })),
+    ...unexplainedOwners.map((owner) => ({
+      summary: `⚠️ ${owner} · rendered without a topology change`,
+      files: review.renderedWithoutTopologyChange.filter((f) => ownerLabel(f) === owner),
+    })),
+    ...hostsInOrder.map((h) => ({ summary: `<code>${cell(h.host)}</code>${h.hub ? ' (hub)' : ''} · ${h.change} · ${h.disruption}`, files: h.files })),
+    ...review.sites.map((s: SiteReview) => ({ summary: `terraform · site <code>${cell(s.site)}</code>`, files: s.files })),
   ].filter((s) => s.files.length > 0);
 
   const headText = head.join('\n');
@@ -47,7 +54,7 @@ interface Section {
 }
 
 function summaryTable(hosts: HostReview[]): string[] {
-  const rows = hosts.map((h) => `| \`${h.host}\` | ${h.change} | ${DISRUPTION_BADGE[h.disruption]} | ${h.summary.map(cell).join('<br>') || '—'} |`);
+  const rows = hosts.map((h) => `| <code>${cell(h.host)}</code> | ${h.change} | ${DISRUPTION_BADGE[h.disruption]} | ${h.summary.map(cell).join('<br>') || '—'} |`);
   const table = ['| host | change | disruption | what changes |', '| --- | --- | --- | --- |'];
   let length = 0;
   for (const [i, row] of rows.entries()) {
@@ -118,7 +125,18 @@ function longestBacktickRun(text: string): number {
   return Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
 }
 
-/** Text for a table cell or list item: no pipes, no HTML, no line breaks. */
+/** Text for a table cell, list item or summary: no pipes, no HTML, no backticks, no line breaks. */
 function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/`/g, '&#96;')
+    .replace(/[\u0000-\u001f\u007f]/g, ' ');
+}
+
+function ownerLabel(file: FileChange): string {
+  return file.owner.kind === 'tree' ? 'rendered/' : `<code>${cell(file.owner.name)}</code>${file.owner.kind === 'site' ? ' (terraform)' : ''}`;
 }

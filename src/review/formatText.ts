@@ -1,6 +1,6 @@
 // A review for a terminal: summary, risks, then per host its changes and unified diffs.
 import { styleText } from 'node:util';
-import type { Review } from './buildReview.js';
+import { hasChanges, type Review } from './buildReview.js';
 import type { FileChange } from './fileChanges.js';
 
 type Style = Parameters<typeof styleText>[0];
@@ -9,7 +9,7 @@ export function formatReviewText(review: Review, { color }: { color: boolean }):
   // The caller decides about colour (a TTY, NO_COLOR): styleText must not second-guess it from the stream.
   const paint = (style: Style, text: string) => (color ? styleText(style, text, { validateStream: false }) : text);
   const out: string[] = [paint('bold', `fortress diff: ${review.base} → ${review.head}`)];
-  if (review.hosts.length === 0 && review.sites.length === 0 && review.mesh.length === 0) {
+  if (!hasChanges(review)) {
     out.push('no changes');
     return `${out.join('\n')}\n`;
   }
@@ -18,15 +18,25 @@ export function formatReviewText(review: Review, { color }: { color: boolean }):
     out.push('', paint('bold', 'risks:'), ...review.risks.map((r) => paint('yellow', `  ! ${r.message}`)));
   }
   if (review.mesh.length > 0) out.push('', paint('bold', 'mesh:'), ...review.mesh.map((m) => `  ${m}`));
+  if (review.policy.length > 0) out.push('', paint('bold', 'policy:'), ...review.policy.map((p) => `  ${p}`));
+  if (review.renderedWithoutTopologyChange.length > 0) {
+    out.push('', paint('bold', 'rendered without a topology change (a template or fortress changed, or rendered/ was edited):'));
+    for (const file of review.renderedWithoutTopologyChange) out.push(...patchLines(file, paint));
+  }
   for (const host of review.hosts) {
     out.push('', paint('bold', `${host.host} · ${host.change} · ${host.disruption}`), ...host.summary.map((s) => `  • ${s}`));
     for (const file of host.files) out.push(...patchLines(file, paint));
   }
   for (const site of review.sites) {
-    out.push('', paint('bold', `site ${site.site} · terraform`));
+    out.push('', paint('bold', `site ${site.site}${site.files.length > 0 ? ' · terraform' : ''}`), ...site.summary.map((line) => `  • ${line}`));
     for (const file of site.files) out.push(...patchLines(file, paint));
   }
-  return `${out.join('\n')}\n`;
+  return `${terminalSafe(out.join('\n'))}\n`;
+}
+
+/** Names and diffs come from files anyone can commit: no escape sequence reaches the terminal but our own colours. */
+function terminalSafe(text: string): string {
+  return text.replace(/\u001b(?!\[[0-9;]*m)|[\u0000-\u0008\u000b-\u001a\u001c-\u001f\u007f\u0080-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 export function countsLine(review: Review): string {

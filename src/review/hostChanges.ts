@@ -1,5 +1,7 @@
 // What changes on one host, in words, and how disruptive applying it is (by the disruption model
 // apply uses too, render/wireguard/disruption.ts).
+import { createHash } from 'node:crypto';
+import { ownEntry } from './ownEntry.js';
 import type { HostFacts, Manifest } from '../emit/manifest.js';
 import { hostDisruption, interfaceLines, wireguardDisruption, type DisruptionClass } from '../render/wireguard/disruption.js';
 
@@ -25,11 +27,11 @@ export interface WireguardFiles {
 }
 
 export function summarizeHost(name: string, base: Side, head: Side, filesChanged: boolean, wireguard: WireguardFiles = {}): HostChangeSummary {
-  const before = base?.hosts[name];
-  const after = head?.hosts[name];
+  const before = ownEntry(base?.hosts, name);
+  const after = ownEntry(head?.hosts, name);
   const hub = [before, after].some((h) => h?.roles.includes('hub'));
   if (!before && after) {
-    const site = head!.sites[after.site];
+    const site = ownEntry(head!.sites, after.site);
     return {
       change: 'added',
       hub,
@@ -60,6 +62,7 @@ export function summarizeHost(name: string, base: Side, head: Side, filesChanged
   if (before.roles.join() !== after.roles.join()) summary.push(change('roles', before.roles.join(', ') || 'none', after.roles.join(', ') || 'none'));
   if (before.stores.join() !== after.stores.join()) summary.push(change('stores', before.stores.join(', ') || 'nothing', after.stores.join(', ') || 'nothing'));
 
+  if (knowsTopologyFacts(base!)) summary.push(...sshChanges(before.ssh, after.ssh));
   summary.push(...peerChanges(before, after, base!, head!));
   if (base!.mesh.persistentKeepalive !== head!.mesh.persistentKeepalive) summary.push(change('keepalive', `${base!.mesh.persistentKeepalive}s`, `${head!.mesh.persistentKeepalive}s`));
   summary.push(...sysctlChanges(before.sysctl, after.sysctl));
@@ -89,8 +92,8 @@ function peerChanges(before: HostFacts, after: HostFacts, base: Manifest, head: 
   if (added.length > 0) lines.push(`peers added: ${list(added)}`);
   if (removed.length > 0) lines.push(`peers removed: ${list(removed)}`);
   for (const peer of after.peers.filter((p) => before.peers.includes(p))) {
-    const was = base.hosts[peer];
-    const now = head.hosts[peer];
+    const was = ownEntry(base.hosts, peer);
+    const now = ownEntry(head.hosts, peer);
     if (!was || !now) continue;
     const what: string[] = [];
     if (was.endpoint !== now.endpoint) what.push(`endpoint ${was.endpoint ?? 'none'} → ${now.endpoint ?? 'none'}`);
@@ -102,11 +105,36 @@ function peerChanges(before: HostFacts, after: HostFacts, base: Manifest, head: 
   return lines;
 }
 
+/** Manifests written before fortress recorded SSH targets and policy cannot say whether those changed. */
+export const knowsTopologyFacts = (manifest: Manifest) => manifest.policy !== undefined;
+
+type SshFacts = HostFacts['ssh'];
+
+/** Where apply connects, as people write it: user@address:port. */
+export function sshTarget(ssh: SshFacts): string {
+  return ssh ? `${ssh.user}@${ssh.address.includes(':') ? `[${ssh.address}]` : ssh.address}:${ssh.port}` : 'none';
+}
+
+/** The key as `ssh-keygen -l` shows it, so a reviewer can compare it with the host's console. */
+export function hostKeyFingerprint(hostKey: string | undefined): string {
+  if (hostKey === undefined) return 'none';
+  const [type, blob] = hostKey.split(' ');
+  return `${type} SHA256:${createHash('sha256').update(Buffer.from(blob ?? '', 'base64')).digest('base64').replace(/=+$/, '')}`;
+}
+
+function sshChanges(before: SshFacts, after: SshFacts): string[] {
+  const lines: string[] = [];
+  if (sshTarget(before) !== sshTarget(after)) lines.push(`SSH target ${sshTarget(before)} → ${sshTarget(after)}`);
+  if (before?.hostKey !== after?.hostKey) lines.push(`SSH host key pin ${hostKeyFingerprint(before?.hostKey)} → ${hostKeyFingerprint(after?.hostKey)}`);
+  return lines;
+}
+
 function sysctlChanges(before: Record<string, string>, after: Record<string, string>): string[] {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
   return keys
-    .filter((k) => before[k] !== after[k])
-    .map((k) => (before[k] === undefined ? `sysctl ${k} = ${after[k]} added` : after[k] === undefined ? `sysctl ${k} removed (was ${before[k]})` : `sysctl ${k} ${before[k]} → ${after[k]}`));
+    .map((k): [string, string | undefined, string | undefined] => [k, ownEntry(before, k), ownEntry(after, k)])
+    .filter(([, was, now]) => was !== now)
+    .map(([k, was, now]) => (was === undefined ? `sysctl ${k} = ${now} added` : now === undefined ? `sysctl ${k} removed (was ${was})` : `sysctl ${k} ${was} → ${now}`));
 }
 
 function loadBalancerChanges(before: HostFacts, after: HostFacts): string[] {
@@ -127,8 +155,8 @@ function loadBalancerChanges(before: HostFacts, after: HostFacts): string[] {
   }
   const backends = [...new Set([...Object.keys(was.backends), ...Object.keys(now.backends)])].sort();
   for (const name of backends) {
-    const a = was.backends[name];
-    const b = now.backends[name];
+    const a = ownEntry(was.backends, name);
+    const b = ownEntry(now.backends, name);
     if (!a) lines.push(`backend ${name} added`);
     else if (!b) lines.push(`backend ${name} removed`);
     else {

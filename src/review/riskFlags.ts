@@ -1,8 +1,23 @@
 // Changes a reviewer must not miss, whatever the size of the diff around them.
+import { ownEntry } from './ownEntry.js';
 import type { Manifest } from '../emit/manifest.js';
-import { INTERFACE_SETTINGS, type DisruptionClass } from './hostChanges.js';
+import { isSensitiveSysctl } from '../validate/sensitiveSysctl.js';
+import { hostKeyFingerprint, INTERFACE_SETTINGS, knowsTopologyFacts, sshTarget, type DisruptionClass } from './hostChanges.js';
 
-export type RiskCode = 'hub-changes' | 'hub-restarts' | 'mesh-restarts' | 'personal-data-moves' | 'backend-loses-last-primary' | 'address-changes' | 'host-leaves';
+export type RiskCode =
+  | 'hub-changes'
+  | 'hub-restarts'
+  | 'mesh-restarts'
+  | 'personal-data-moves'
+  | 'backend-loses-last-primary'
+  | 'address-changes'
+  | 'host-leaves'
+  | 'ssh-target-changes'
+  | 'host-key-changes'
+  | 'residency-widened'
+  | 'site-country-changes'
+  | 'sensitive-sysctl'
+  | 'rendered-without-topology-change';
 
 export interface RiskFlag {
   code: RiskCode;
@@ -14,11 +29,11 @@ export function findRisks(base: Manifest | undefined, head: Manifest | undefined
   const risks: RiskFlag[] = [];
   const flag = (code: RiskCode, message: string) => risks.push({ code, message });
 
-  const isHub = (m: Manifest, name: string) => m.hosts[name]?.roles.includes('hub') ?? false;
+  const isHub = (m: Manifest, name: string) => ownEntry(m.hosts, name)?.roles.includes('hub') ?? false;
   const hubs = [...new Set([...Object.keys(base.hosts).filter((n) => isHub(base, n)), ...Object.keys(head.hosts).filter((n) => isHub(head, n))])].sort();
   for (const hub of hubs) {
-    const was = base.hosts[hub];
-    const now = head.hosts[hub];
+    const was = ownEntry(base.hosts, hub);
+    const now = ownEntry(head.hosts, hub);
     const what = !was
       ? 'a new hub'
       : !now
@@ -39,7 +54,7 @@ export function findRisks(base: Manifest | undefined, head: Manifest | undefined
   if (meshRestart.length > 0) flag('mesh-restarts', `${meshRestart.join(', ')} change${meshRestart.length === 1 ? 's' : ''}: every host restarts its WireGuard interface`);
 
   for (const [name, now] of Object.entries(head.hosts)) {
-    const was = base.hosts[name];
+    const was = ownEntry(base.hosts, name);
     const dataClasses = now.stores;
     if (dataClasses.length === 0) continue;
     const placeNow = placeOf(head, now.site);
@@ -49,10 +64,12 @@ export function findRisks(base: Manifest | undefined, head: Manifest | undefined
   }
 
   for (const [name, now] of Object.entries(head.hosts)) {
-    const was = base.hosts[name];
+    const was = ownEntry(base.hosts, name);
     if (was && was.meshAddress !== now.meshAddress) flag('address-changes', `${name} changes mesh address ${was.meshAddress} → ${now.meshAddress}: everything that dials it follows`);
   }
-  for (const name of Object.keys(base.hosts).filter((n) => !head.hosts[n]).sort()) flag('host-leaves', `${name} leaves the mesh`);
+  for (const name of Object.keys(base.hosts).filter((n) => !ownEntry(head.hosts, n)).sort()) flag('host-leaves', `${name} leaves the mesh`);
+
+  risks.push(...trustRisks(base, head), ...siteRisks(base, head), ...sysctlRisks(base, head));
 
   const primaries = (m: Manifest) => {
     const count = new Map<string, number>();
@@ -73,7 +90,66 @@ export function findRisks(base: Manifest | undefined, head: Manifest | undefined
   return risks;
 }
 
+/** Changes no rendered file shows, yet they decide which machine apply trusts and where data may live. */
+function trustRisks(base: Manifest, head: Manifest): RiskFlag[] {
+  if (!knowsTopologyFacts(base)) return [];
+  const risks: RiskFlag[] = [];
+  for (const [name, now] of sortedEntries(head.hosts)) {
+    const was = ownEntry(base.hosts, name);
+    if (!was) continue;
+    if (sshTarget(was.ssh) !== sshTarget(now.ssh)) {
+      risks.push({ code: 'ssh-target-changes', message: `apply connects somewhere else: ${name} SSH target ${sshTarget(was.ssh)} → ${sshTarget(now.ssh)}` });
+    }
+    if (was.ssh?.hostKey !== now.ssh?.hostKey) {
+      const what = was.ssh?.hostKey === undefined ? 'is pinned for the first time' : now.ssh?.hostKey === undefined ? 'is no longer pinned' : 'is re-pinned';
+      risks.push({ code: 'host-key-changes', message: `apply trusts another machine: ${name}'s SSH host key ${what} (${hostKeyFingerprint(was.ssh?.hostKey)} → ${hostKeyFingerprint(now.ssh?.hostKey)}); compare it with the host's console` });
+    }
+  }
+  const before = new Map(Object.entries(base.policy?.residency ?? {}));
+  for (const [dataClass, countries] of sortedEntries(head.policy?.residency ?? {})) {
+    const allowedBefore = before.get(dataClass);
+    const added = countries.filter((c) => !(allowedBefore ?? []).includes(c));
+    if (added.length === 0) continue;
+    const message = allowedBefore
+      ? `residency widened: ${dataClass} may now also be stored in ${added.join(', ')} (was ${allowedBefore.join(', ') || 'nowhere'})`
+      : `residency widened: ${dataClass} is newly allowed in ${added.join(', ')}`;
+    risks.push({ code: 'residency-widened', message });
+  }
+  return risks;
+}
+
+/** A site that changes country changes what residency allows there, though no host moves. */
+function siteRisks(base: Manifest, head: Manifest): RiskFlag[] {
+  const risks: RiskFlag[] = [];
+  for (const [site, now] of sortedEntries(head.sites)) {
+    const was = ownEntry(base.sites, site);
+    if (!was || was.country === now.country) continue;
+    const storing = sortedEntries(head.hosts).filter(([, h]) => h.site === site && h.stores.length > 0).map(([n, h]) => `${n} stores ${h.stores.join(', ')}`);
+    risks.push({
+      code: 'site-country-changes',
+      message: `site ${site} changes country ${was.country} → ${now.country} (${was.provider} ${was.region} → ${now.provider} ${now.region}): residency is judged by this label, so check where the machines really are${storing.length > 0 ? `; ${storing.join('; ')}` : ''}`,
+    });
+  }
+  return risks;
+}
+
+function sysctlRisks(base: Manifest, head: Manifest): RiskFlag[] {
+  const risks: RiskFlag[] = [];
+  for (const [name, now] of sortedEntries(head.hosts)) {
+    const was = ownEntry(base.hosts, name);
+    const weakened = sortedEntries(now.sysctl).filter(([key, value]) => isSensitiveSysctl(key) && (!was || ownEntry(was.sysctl, key) !== value));
+    if (weakened.length > 0) {
+      risks.push({ code: 'sensitive-sysctl', message: `${name} sets kernel settings that can weaken the host: ${weakened.map(([k, v]) => `${k} = ${v}`).join(', ')}` });
+    }
+  }
+  return risks;
+}
+
+function sortedEntries<T>(record: Record<string, T>): [string, T][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 function placeOf(m: Manifest, site: string): string {
-  const s = m.sites[site];
+  const s = ownEntry(m.sites, site);
   return s ? `${site} (${s.country})` : site;
 }

