@@ -127,6 +127,8 @@ export async function executeHost(read: ReadHost, env: ApplyEnvironment, options
     WG_CLASS: plan.wireguard,
     SYSCTL_CHANGED: plan.changes.some((f) => f.reload === 'sysctl') ? 1 : 0,
     HAPROXY_ACTION: plan.haproxy,
+    FIREWALL_CHANGED: plan.changes.some((f) => f.reload === 'firewall') ? 1 : 0,
+    UNIT_CHANGED: plan.changes.some((f) => f.reload === 'systemd') ? 1 : 0,
     VERIFY_HUB: job.verify ? 1 : 0,
     HUB_PUBKEY: job.verify?.publicKey ?? '',
     HUB_ADDR: job.verify?.address ?? '',

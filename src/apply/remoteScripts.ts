@@ -49,6 +49,10 @@ export interface TransactionVariables {
   WG_CLASS: 'none' | 'live' | 'restart';
   SYSCTL_CHANGED: 0 | 1;
   HAPROXY_ACTION: 'none' | 'start' | 'reload' | 'stop';
+  /** 1: firewall.nft changes: checked with `nft -c`, the live table kept, loaded after sysctl. */
+  FIREWALL_CHANGED: 0 | 1;
+  /** 1: the unit that loads the firewall at boot changes: enabled after activation. */
+  UNIT_CHANGED: 0 | 1;
   /** 1: verify dials the hub through the tunnel (HUB_ADDR:VERIFY_PORT) and wants a handshake with HUB_PUBKEY. */
   VERIFY_HUB: 0 | 1;
   HUB_PUBKEY: string;

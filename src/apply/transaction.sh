@@ -16,6 +16,7 @@ STATE=/var/lib/fortress
 BACKUP="$STATE/backup/$TX"
 DECISION="$STAGE/decision"
 WG_CONF="/etc/wireguard/$IFACE.conf"
+FW_FILE=/etc/fortress/firewall.nft
 failure=""
 live_private=""
 had_interface=0
@@ -63,6 +64,8 @@ load_profile() {
 	FORTRESS_HAPROXY_START='systemctl start haproxy'
 	FORTRESS_HAPROXY_RELOAD='systemctl reload haproxy'
 	FORTRESS_HAPROXY_STOP='systemctl stop haproxy'
+	# The unit that loads the firewall at boot; a host without systemd loads it some other way.
+	FORTRESS_FIREWALL_ENABLE='[ ! -d /run/systemd/system ] || { systemctl daemon-reload && systemctl enable --quiet fortress-firewall.service; }'
 	local profile=/etc/fortress/profile owner_mode
 	[ -e "$profile" ] || return 0
 	owner_mode=$(stat -c '%u %a' "$profile")
@@ -140,8 +143,15 @@ validate_staged() {
 	if [ "$WG_CLASS" != none ]; then
 		out=$(wg-quick strip "$STAGE$WG_CONF" 2>&1 >/dev/null) || refuse "validate: wg-quick cannot read the new $WG_CONF: $out"
 	fi
+	if [ "$FIREWALL_CHANGED" = 1 ] && [ -f "$STAGE$FW_FILE" ]; then
+		command -v nft >/dev/null || refuse "validate: nft is not installed; install the nftables package"
+		out=$(nft -c -f "$STAGE$FW_FILE" 2>&1) || refuse "validate: nft -c rejects the new $FW_FILE: $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"
+	fi
 	say "step validated"
 }
+
+# The live table, not the file: what runs is what a rollback must bring back. No .nft kept: there was none.
+fortress_table_live() { nft list tables 2>/dev/null | grep -qx 'table inet fortress'; }
 
 # Keep what is there now; nothing is installed unless all of it was kept.
 backup_failed() { rm -rf "$BACKUP"; refuse "backup: cannot keep $1 in $BACKUP; nothing was changed"; }
@@ -156,6 +166,9 @@ backup() {
 	if [ "$SYSCTL_CHANGED" = 1 ]; then
 		while read -r key rest; do [[ $key == [a-z]* ]] && keys+=("$key"); done < "$STAGE/etc/sysctl.d/90-fortress.conf"
 		if ((${#keys[@]})); then sysctl -e "${keys[@]}" > "$BACKUP/.sysctl" 2>/dev/null || backup_failed "the kernel's current values"; fi
+	fi
+	if [ "$FIREWALL_CHANGED" = 1 ] && fortress_table_live; then
+		nft list table inet fortress > "$BACKUP/.nft" 2>/dev/null || backup_failed "the live firewall table"
 	fi
 	: > "$BACKUP/.complete" || backup_failed "its completion mark"
 	say "step backed-up"
@@ -190,14 +203,25 @@ reload_wireguard() {
 	wg syncconf "$IFACE" <(printf '%s\n[Interface]\nPrivateKey = %s\n' "$stripped" "$key")
 }
 
+# The table replaces itself in one nft transaction: created if absent, deleted, defined anew.
+load_firewall() { # rendered | a saved listing | none (no table before)
+	case "$1" in
+		rendered) nft -f "$FW_FILE" ;;
+		none) printf 'table inet fortress\ndelete table inet fortress\n' | nft -f - ;;
+		*) { printf 'table inet fortress\ndelete table inet fortress\n'; cat "$1"; } | nft -f - ;;
+	esac
+}
+
 # One activation for both directions: $1 wireguard (none|live|restart|down); $2 sysctl: "-" for
 # nothing, "rendered" for the installed file, or saved kernel values to restore after the restored
 # file (which may lack some keys the new one set); $3 haproxy (none|start|reload|stop); $4 the
-# private key a live reload must keep.
+# private key a live reload must keep; $5 firewall: "-" for nothing, else what load_firewall loads.
 # Kernel settings go first, so an interface that comes up starts with them; the keys of the
-# interface itself exist only once it is up, so the host's own sysctl command runs after it.
+# interface itself exist only once it is up, so the host's own sysctl command runs after it. The
+# firewall matches interfaces by name, so it is in place before the interface comes up.
 activate() {
 	if [ "$2" != - ] && [ -f /etc/sysctl.d/90-fortress.conf ]; then sysctl -q -e -p /etc/sysctl.d/90-fortress.conf >/dev/null 2>&1; fi
+	if [ "${5:--}" != - ]; then load_firewall "$5" || return 1; fi
 	case "$1" in
 		live) if interface_up; then reload_wireguard "${4:-}" || return 1; else wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || return 1; fi ;;
 		restart)
@@ -218,6 +242,7 @@ activate() {
 		reload) eval "$FORTRESS_HAPROXY_RELOAD" 9>&- || return 1 ;;
 		stop) eval "$FORTRESS_HAPROXY_STOP" >/dev/null 2>&1 9>&- || return 1 ;;
 	esac
+	if [ "$UNIT_CHANGED" = 1 ]; then eval "$FORTRESS_FIREWALL_ENABLE" >/dev/null 2>&1 9>&- || return 1; fi
 }
 
 tcp_connect() { timeout 2 bash -c "exec 3<>/dev/tcp/$HUB_ADDR/$VERIFY_PORT" 2>/dev/null; }
@@ -264,7 +289,7 @@ confirm() {
 
 # The inverse of this transaction's activation, with the files, kernel values and key found before it.
 rollback() {
-	local wg_back=none haproxy_back=none sysctl_back=- ok=1
+	local wg_back=none haproxy_back=none sysctl_back=- firewall_back=- ok=1
 	trap '' EXIT TERM INT
 	say "step rolling-back"
 	install_from "$BACKUP" || ok=0
@@ -272,8 +297,9 @@ rollback() {
 		if [ "$had_interface" = 0 ]; then wg_back=down; elif [ "$WG_CLASS" = restart ] || ! interface_up; then wg_back=restart; else wg_back=live; fi
 	fi
 	[ "$SYSCTL_CHANGED" = 1 ] && sysctl_back="$BACKUP/.sysctl"
+	if [ "$FIREWALL_CHANGED" = 1 ]; then if [ -f "$BACKUP/.nft" ]; then firewall_back="$BACKUP/.nft"; else firewall_back=none; fi; fi
 	case "$HAPROXY_ACTION" in start) haproxy_back=stop ;; stop) haproxy_back=start ;; reload) haproxy_back=reload ;; esac
-	activate "$wg_back" "$sysctl_back" "$haproxy_back" "$live_private" || ok=0
+	activate "$wg_back" "$sysctl_back" "$haproxy_back" "$live_private" "$firewall_back" || ok=0
 	rm -rf "$STAGE"
 	if [ "$ok" = 1 ]; then
 		rm -rf "$BACKUP"
@@ -310,7 +336,7 @@ main() {
 	trap 'die "stopped by SIGINT"' INT
 	install_from "$STAGE" || die "install: cannot install the new files"
 	say "step installed"
-	activate "$WG_CLASS" "$([ "$SYSCTL_CHANGED" = 1 ] && echo rendered || echo -)" "$HAPROXY_ACTION" || die "activation failed"
+	activate "$WG_CLASS" "$([ "$SYSCTL_CHANGED" = 1 ] && echo rendered || echo -)" "$HAPROXY_ACTION" "" "$([ "$FIREWALL_CHANGED" = 1 ] && echo rendered || echo -)" || die "activation failed"
 	say "step activated"
 	verify
 	confirm

@@ -34,6 +34,16 @@ export interface HostFacts {
     frontends: { name: string; bind: string; backend: string }[];
     backends: Record<string, { servers: { host: string; address: string; port: number; backup: boolean }[] }>;
   };
+  /**
+   * What the host's firewall lets in. `clients` as written, `clientHosts` resolved (sorted); both absent:
+   * every mesh host. Absent in manifests written before fortress rendered firewalls.
+   */
+  firewall?: {
+    services: { name: string; port: number; clients?: string[]; clientHosts?: string[] }[];
+    frontends: { name: string; bind: string; allow?: string[] }[];
+    /** Hubs only: the spoke-to-spoke traffic they forward, "postgres to oslo-db-02:5432". */
+    forward?: { service: string; host: string; port: number; clients?: string[]; clientHosts?: string[] }[];
+  };
 }
 
 export interface Manifest {
@@ -92,5 +102,23 @@ function hostFacts(host: HostModel): HostFacts {
         backends: Object.fromEntries(lb.backends.map((b) => [b.name, { servers: b.servers.map(({ name, address, port, backup }) => ({ host: name, address, port, backup })) }])),
       },
     }),
+    firewall: {
+      services: host.firewall.services.map(({ name, port, clients }) => ({
+        name,
+        port,
+        ...(clients.written && { clients: clients.written }),
+        ...(clients.hosts && { clientHosts: clients.hosts.map((h) => h.name) }),
+      })),
+      frontends: host.firewall.frontends.map(({ name, bind, allow }) => ({ name, bind, ...(allow && { allow }) })),
+      ...(host.firewall.forward && {
+        forward: host.firewall.forward.map(({ service, host: server, port, clients }) => ({
+          service,
+          host: server,
+          port,
+          ...(clients.written && { clients: clients.written }),
+          ...(clients.hosts && { clientHosts: clients.hosts.map((h) => h.name) }),
+        })),
+      }),
+    },
   };
 }

@@ -1,7 +1,8 @@
 // Stage 4: validated topology + allocated addresses -> TopologyModel.
 import type { Ipv4Network } from '../allocate/ipv4Network.js';
 import type { HostInput, TopologyInput } from '../validate/topologyInput.js';
-import type { HostModel, LoadBalancerModel, MeshModel, PeerModel, SiteModel, TopologyModel } from './topologyModel.js';
+import { firewallOf, hubForwarding, resolveClients } from './buildFirewall.js';
+import type { FirewallClients, HostModel, LoadBalancerModel, MeshModel, PeerModel, SiteModel, TopologyModel } from './topologyModel.js';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -18,7 +19,8 @@ export function buildModel(topology: TopologyInput, network: Ipv4Network, addres
   };
   const sites = new Map(Object.entries(topology.sites).map(([name, s]): [string, SiteModel] => [name, { name, ...s }]));
   const hostNames = Object.keys(topology.hosts).sort();
-  const hosts = hostNames.map((name) => hostWithoutPeers(name, topology, sites, addresses));
+  const clients = resolveClients(topology, addresses);
+  const hosts = hostNames.map((name) => hostWithoutPeers(name, topology, sites, addresses, clients));
 
   const peerOf = (h: HostModel, allowedIps: string[]): PeerModel => {
     const peer: PeerModel = { name: h.name, publicKey: h.publicKey, allowedIps };
@@ -40,6 +42,8 @@ export function buildModel(topology: TopologyInput, network: Ipv4Network, addres
         ? hosts.filter((other) => other !== host).map((other) => peerOf(other, hostRoute(other)))
         : hubPeers;
     }
+    const forward = hubForwarding(hosts);
+    for (const hub of hosts.filter((h) => h.isHub)) hub.firewall.forward = forward;
   }
 
   const residency = Object.entries(topology.policy?.residency ?? {})
@@ -48,10 +52,16 @@ export function buildModel(topology: TopologyInput, network: Ipv4Network, addres
   return { name: topology.name, mesh, sites: [...sites.values()].sort(byName), hosts, policy: { residency } };
 }
 
-function hostWithoutPeers(name: string, topology: TopologyInput, sites: Map<string, SiteModel>, addresses: ReadonlyMap<string, string>): HostModel {
+function hostWithoutPeers(
+  name: string,
+  topology: TopologyInput,
+  sites: Map<string, SiteModel>,
+  addresses: ReadonlyMap<string, string>,
+  clients: ReadonlyMap<string, FirewallClients>,
+): HostModel {
   const input = topology.hosts[name]!; // name is one of Object.keys(topology.hosts): an own key
   const roles = input.roles ?? [];
-  const host: HostModel = {
+  const host: Omit<HostModel, 'firewall'> = {
     name,
     site: sites.get(input.site)!,
     roles,
@@ -74,7 +84,7 @@ function hostWithoutPeers(name: string, topology: TopologyInput, sites: Map<stri
   }
   const loadBalancer = loadBalancerOn(name, topology, addresses);
   if (loadBalancer) host.loadBalancer = loadBalancer;
-  return host;
+  return { ...host, firewall: firewallOf(host, topology, clients) };
 }
 
 // A hub forwards spoke-to-spoke traffic out of the interface it came in on, which makes Linux send an
@@ -128,7 +138,7 @@ function loadBalancerOn(hostName: string, topology: TopologyInput, addresses: Re
   const modeOf = new Map(backends.map((b) => [b.name, b.mode]));
   return {
     name,
-    frontends: lb.frontends.map((f) => ({ ...f, mode: modeOf.get(f.backend)! })),
+    frontends: lb.frontends.map(({ name: frontend, bind, backend }) => ({ name: frontend, bind, backend, mode: modeOf.get(backend)! })),
     backends,
   };
 }

@@ -44,6 +44,27 @@ export interface HostModel {
   peers: PeerModel[];
   services: { name: string; port: number }[];
   loadBalancer?: LoadBalancerModel;
+  firewall: FirewallModel;
+}
+
+/** Who may connect to a service. */
+export interface FirewallClients {
+  /** Resolved hosts, sorted by name: those named, those with a role named, and the load-balancer hosts that send to the service. Absent: every mesh host (the mesh CIDR). */
+  hosts?: { name: string; address: string }[];
+  /** As written, sorted (host names, then `role:` entries), for comments and the review: ["fra-app-01", "role:app"]. Absent for everyone. */
+  written?: string[];
+}
+
+/** What /etc/fortress/firewall.nft of a host enforces. */
+export interface FirewallModel {
+  /** The host's ssh.port, or 22: never blocked. */
+  sshPort: number;
+  /** Services this host runs, by name. */
+  services: { name: string; port: number; clients: FirewallClients }[];
+  /** HAProxy frontends bound to a non-loopback address on this host, by name; `allow` normalized and sorted (IPv4 first). */
+  frontends: { name: string; port: number; bind: string; allow?: string[] }[];
+  /** Hubs of a hub-and-spoke mesh only: the spoke-to-spoke traffic the hub forwards, by service then host. */
+  forward?: { service: string; host: string; address: string; port: number; clients: FirewallClients }[];
 }
 
 export interface PeerModel {

@@ -1,5 +1,6 @@
 // Stage 5: the model -> every file of rendered/ except the manifest, in a stable order.
 import type { TopologyModel } from '../model/topologyModel.js';
+import { renderFirewall } from './firewall/renderFirewall.js';
 import { renderHaproxyConfig } from './haproxy/renderHaproxyConfig.js';
 import type { RenderContext, RenderedFile } from './renderedFile.js';
 import { renderSysctlConfig } from './sysctl/renderSysctlConfig.js';
@@ -9,7 +10,7 @@ import { renderWireguardConfig } from './wireguard/renderWireguardConfig.js';
 export function renderTree(model: TopologyModel, context: RenderContext): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const host of model.hosts) {
-    files.push(renderWireguardConfig(model, host, context), renderSysctlConfig(model, host, context));
+    files.push(renderWireguardConfig(model, host, context), renderSysctlConfig(model, host, context), ...renderFirewall(model, host, context));
     const haproxy = renderHaproxyConfig(model, host, context);
     if (haproxy) files.push(haproxy);
   }

@@ -1,5 +1,6 @@
 // What a renderer produces: a file of the rendered/ tree, and where it goes on its host.
-export type ReloadAction = 'wireguard' | 'sysctl' | 'haproxy' | 'none';
+// 'firewall': loaded with `nft -f` (the table replaces itself); 'systemd': a unit, picked up by `systemctl daemon-reload`.
+export type ReloadAction = 'wireguard' | 'sysctl' | 'haproxy' | 'firewall' | 'systemd' | 'none';
 
 export interface RenderedFile {
   /** Path inside rendered/, with '/' separators. */

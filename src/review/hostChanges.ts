@@ -1,6 +1,7 @@
 // What changes on one host, in words, and how disruptive applying it is (by the disruption model
 // apply uses too, render/wireguard/disruption.ts).
 import { createHash } from 'node:crypto';
+import { firewallChanges } from './firewallChanges.js';
 import { ownEntry } from './ownEntry.js';
 import type { HostFacts, Manifest } from '../emit/manifest.js';
 import { hostDisruption, interfaceLines, wireguardDisruption, type DisruptionClass } from '../render/wireguard/disruption.js';
@@ -67,6 +68,7 @@ export function summarizeHost(name: string, base: Side, head: Side, filesChanged
   if (base!.mesh.persistentKeepalive !== head!.mesh.persistentKeepalive) summary.push(change('keepalive', `${base!.mesh.persistentKeepalive}s`, `${head!.mesh.persistentKeepalive}s`));
   summary.push(...sysctlChanges(before.sysctl, after.sysctl));
   summary.push(...loadBalancerChanges(before, after));
+  summary.push(...firewallChanges(before, after));
   if (filesChanged && summary.length === 0) summary.push('rendered files change without a topology change (a new fortress version?)');
 
   // A new key restarts the interface even though the host's own files do not name it: the private key

@@ -1,4 +1,5 @@
 // Changes a reviewer must not miss, whatever the size of the diff around them.
+import { firewallRisks } from './firewallChanges.js';
 import { ownEntry } from './ownEntry.js';
 import type { Manifest } from '../emit/manifest.js';
 import { isSensitiveSysctl } from '../validate/sensitiveSysctl.js';
@@ -17,7 +18,9 @@ export type RiskCode =
   | 'residency-widened'
   | 'site-country-changes'
   | 'sensitive-sysctl'
-  | 'rendered-without-topology-change';
+  | 'rendered-without-topology-change'
+  | 'access-widened'
+  | 'exposed-beyond-mesh';
 
 export interface RiskFlag {
   code: RiskCode;
@@ -69,7 +72,7 @@ export function findRisks(base: Manifest | undefined, head: Manifest | undefined
   }
   for (const name of Object.keys(base.hosts).filter((n) => !ownEntry(head.hosts, n)).sort()) flag('host-leaves', `${name} leaves the mesh`);
 
-  risks.push(...trustRisks(base, head), ...siteRisks(base, head), ...sysctlRisks(base, head));
+  risks.push(...trustRisks(base, head), ...siteRisks(base, head), ...sysctlRisks(base, head), ...firewallRisks(base, head));
 
   const primaries = (m: Manifest) => {
     const count = new Map<string, number>();

@@ -56,6 +56,8 @@ export interface HostInput {
 export interface ServiceInput {
   port: number;
   hosts: string[];
+  /** Host names and `role:<role>` entries that may connect; absent: every host of the mesh. */
+  clients?: string[];
 }
 
 export interface LoadBalancerInput {
@@ -68,6 +70,8 @@ export interface FrontendInput {
   name: string;
   bind: string;
   backend: string;
+  /** IPv4 and IPv6 networks that may connect to a frontend bound to a non-loopback address. */
+  allow?: string[];
 }
 
 export interface BackendInput {

@@ -5,6 +5,7 @@ import type { SourceDocument } from '../load/sourceDocument.js';
 import { checkSchema } from './schema.js';
 import type { TopologyInput } from './topologyInput.js';
 import { checkCountries } from './rules/countries.js';
+import { checkFirewall } from './rules/firewall.js';
 import { checkHaproxyTimers } from './rules/haproxyTimers.js';
 import { checkListeners } from './rules/listeners.js';
 import { checkMesh } from './rules/mesh.js';
@@ -14,7 +15,7 @@ import { checkResidency } from './rules/residency.js';
 import type { SemanticRule } from './rules/rule.js';
 import { checkSysctl } from './rules/sysctl.js';
 
-const semanticRules: SemanticRule[] = [checkReferences, checkMesh, checkPublicKeys, checkCountries, checkResidency, checkListeners, checkHaproxyTimers, checkSysctl];
+const semanticRules: SemanticRule[] = [checkReferences, checkMesh, checkPublicKeys, checkCountries, checkResidency, checkListeners, checkFirewall, checkHaproxyTimers, checkSysctl];
 
 export function validateTopology(document: SourceDocument): { topology?: TopologyInput; diagnostics: Diagnostic[] } {
   const schemaDiagnostics = checkSchema(document.value, document.locate);

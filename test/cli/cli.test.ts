@@ -13,14 +13,14 @@ describe('fortress render', () => {
     repo = TempRepo.withExample();
     const first = await repo.run('render');
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toMatch(/^rendered 16 files for 5 hosts into rendered\//);
+    expect(first.stdout).toMatch(/^rendered 26 files for 5 hosts into rendered\//);
     expect(repo.read('rendered/hosts/oslo-db-01/etc/wireguard/wg0.conf')).toContain('[Interface]\nAddress = 10.100.0.1/24\n');
     expect(statSync(join(repo.dir, 'rendered/hosts/oslo-db-01/etc/wireguard/wg0.conf')).mode & 0o777).toBe(0o600);
     expect(JSON.parse(repo.read('topology/topology.lock.json')).addresses['oslo-db-01']).toBe('10.100.0.1');
 
     const before = repo.snapshot();
     const second = await repo.run('render');
-    expect(second.stdout).toBe('rendered/ is up to date (16 files, 5 hosts)\n');
+    expect(second.stdout).toBe('rendered/ is up to date (26 files, 5 hosts)\n');
     expect(repo.snapshot()).toEqual(before);
   });
 
@@ -131,7 +131,7 @@ describe('fortress validate and usage', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       'topology/topology.yaml:44:11: error FT301: host "fra-app-01" refers to unknown site "frankfrut" (did you mean "frankfurt"?)\n' +
-        'topology/topology.yaml:80:21: error FT301: backend "database_nodes" refers to unknown host "oslo-db-03" (did you mean "oslo-db-01"?)\n' +
+        'topology/topology.yaml:82:21: error FT301: backend "database_nodes" refers to unknown host "oslo-db-03" (did you mean "oslo-db-01"?)\n' +
         '2 errors\n',
     );
     const json = JSON.parse((await repo.run('validate', '--format', 'json')).stdout);

@@ -44,7 +44,7 @@ const setSysctl = (t: Topology, name: string, values: Record<string, number>) =>
 
 const resultOf = (report: ApplyReport, name: string) => report.hosts.find((h) => h.host === name)!;
 const sh = async (h: ApplyLabHost, script: string, timeoutMs = 30_000) => (await h.exec(script, { timeoutMs })).stdout.trim();
-const managedFiles = (h: ApplyLabHost) => sh(h, 'sha256sum /etc/wireguard/*.conf /etc/sysctl.d/90-fortress.conf /etc/haproxy/haproxy.cfg 2>/dev/null; true');
+const managedFiles = (h: ApplyLabHost) => sh(h, 'sha256sum /etc/wireguard/*.conf /etc/sysctl.d/90-fortress.conf /etc/haproxy/haproxy.cfg /etc/fortress/firewall.nft 2>/dev/null; true');
 const lastTransaction = (h: ApplyLabHost) => sh(h, 'cat /var/lib/fortress/last 2>/dev/null; true');
 
 /** The lab's profile on one host, with `extra` activation commands (the lab's own when there are none). */
@@ -500,4 +500,88 @@ describe('a role a host no longer has leaves no files behind', () => {
     expect((await apply()).code).toBe(0);
     expect(await haproxyRuns(balancer)).toBe('running');
   }, 120_000);
+});
+
+describe('the firewall', () => {
+  type Services = { postgres: { clients?: string[] } };
+  const postgresClients = (clients: string[] | undefined) => (t: Topology) => {
+    const postgres = (t.services as unknown as Services).postgres;
+    if (clients) postgres.clients = clients;
+    else delete postgres.clients;
+  };
+  const liveTable = (h: ApplyLabHost) => sh(h, 'nft list table inet fortress 2>&1');
+  /** A TCP connect through the mesh to a database's postgres port, bounded. */
+  const connects = async (from: ApplyLabHost, to: ApplyLabHost) => (await sh(from, `timeout 3 bash -c 'exec 3<>/dev/tcp/${to.meshAddress}/5432' 2>/dev/null && echo open || echo closed`)) === 'open';
+  /** Shadows nft for transactions on the host (root's PATH has /usr/local/sbin first), inside its own mount namespace. */
+  const shadowNft = (h: ApplyLabHost, body: string) =>
+    sh(h, `mount -t tmpfs -o mode=0755 fortress-drill /usr/local/sbin && printf '%s\\n' '#!/bin/bash' ${shellWords(body)} 'exec /usr/sbin/nft "$@"' > /usr/local/sbin/nft && chmod 0755 /usr/local/sbin/nft && command -v nft`);
+  const unshadowNft = (h: ApplyLabHost) => sh(h, 'umount /usr/local/sbin 2>/dev/null; command -v nft');
+  const shellWords = (text: string) => text.split('\n').map((l) => `'${l.replace(/'/g, `'\\''`)}'`).join(' ');
+
+  beforeAll(async () => {
+    expect(spoke.isDatabase, 'the drills below change the firewall of a database spoke').toBe(true);
+    await hub.startService();
+    await spoke.startService();
+  });
+
+  test("every host loads its table; a service reaches only its clients, and widening them applies live without a tunnel drop", async () => {
+    for (const h of fleet.hosts) expect(await liveTable(h), h.name).toMatch(/^table inet fortress \{/);
+    await renderTopology(postgresClients([balancer.name]));
+    const narrowed = await apply();
+    expect(narrowed.code, narrowed.log).toBe(0);
+    expect(await connects(balancer, hub)).toBe(true);
+    expect(await connects(balancer, spoke)).toBe(true); // forwarded by the hub
+    expect(await connects(other, hub)).toBe(false);
+    expect(await connects(other, spoke)).toBe(false); // the hub does not forward it, and the spoke drops it
+
+    await renderTopology(postgresClients([balancer.name, other.name]));
+    const dry = await fortress('apply', '--dry-run');
+    expect(dry.stdout).toContain('/etc/fortress/firewall.nft (firewall)');
+    const [widened, pings] = await Promise.all([apply(), other.exec(`ping -i 0.2 -c 100 -W 1 ${hub.meshAddress} | grep 'packet loss'`, { timeoutMs: 60_000 })]);
+    expect(widened.code, widened.log).toBe(0);
+    expect(pings.stdout).toMatch(/ 0% packet loss/);
+    expect(await connects(other, hub)).toBe(true);
+    expect(await connects(other, spoke)).toBe(true);
+    await restoreBaseline();
+    expect((await apply()).code).toBe(0);
+  }, 150_000);
+
+  test('a ruleset the host\'s nft -c rejects is refused before anything changes', async () => {
+    const before = { files: await managedFiles(spoke), table: await liveTable(spoke) };
+    expect(await shadowNft(spoke, 'if [ "$1" = -c ]; then echo "Error: Could not process rule: No such file or directory (drill)" >&2; exit 1; fi')).toBe('/usr/local/sbin/nft');
+    try {
+      await renderTopology(postgresClients([balancer.name]));
+      const { code, report } = await apply('--hosts', spoke.name);
+      expect(code).toBe(1);
+      expect(resultOf(report, spoke.name)).toMatchObject({ result: 'failed' });
+      expect(resultOf(report, spoke.name).message).toMatch(/^validate: nft -c rejects the new \/etc\/fortress\/firewall.nft: Error: Could not process rule/);
+      expect(await settled(spoke)).toMatch(/ refused validate: nft -c rejects/);
+    } finally {
+      expect(await unshadowNft(spoke)).toBe('/usr/sbin/nft');
+    }
+    expect({ files: await managedFiles(spoke), table: await liveTable(spoke) }).toEqual(before);
+    await restoreBaseline();
+  }, 90_000);
+
+  test("a firewall that cuts the controller's SSH rolls back to the previous table by itself", async () => {
+    const before = { files: await managedFiles(spoke), table: await liveTable(spoke) };
+    // Loading the new file also drops SSH, as a wrong rule would; a rollback loads the saved table from stdin.
+    await shadowNft(spoke, 'if [ "$1" = -f ] && [ "$2" = /etc/fortress/firewall.nft ]; then /usr/sbin/nft "$@" && /usr/sbin/nft insert rule inet fortress input tcp dport 22 drop; exit $?; fi');
+    try {
+      await renderTopology(postgresClients([balancer.name]));
+      const started = Date.now();
+      const { code, report } = await apply('--hosts', spoke.name);
+      expect(code).toBe(1);
+      expect(resultOf(report, spoke.name).result).not.toBe('applied');
+      expect(await settled(spoke)).toMatch(/ rolled-back confirm: no confirmation from the controller over a fresh SSH connection within 4s$/);
+      expect((Date.now() - started) / 1000).toBeLessThan(40);
+    } finally {
+      await unshadowNft(spoke);
+    }
+    expect({ files: await managedFiles(spoke), table: await liveTable(spoke) }).toEqual(before);
+    expect(await connects(other, spoke)).toBe(true); // the baseline's open service, as before
+    const dry = await fortress('apply', '--dry-run', '--hosts', spoke.name);
+    expect(dry.code, dry.stderr).toBe(0); // SSH works again
+    await restoreBaseline();
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
 // fortress diff --base between real commits of a scratch repository: each kind of change a reviewer
 // meets, with its summary lines, disruption classes and risk flags.
 import { simpleGit } from 'simple-git';
+import { generateKeyPair } from '../../bench/generateTopology.mjs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Review } from '../../src/review/buildReview.js';
 import { TempRepo } from '../support/tempRepo.js';
@@ -42,21 +43,40 @@ describe('fortress diff --base', () => {
     const review = await reviewChange((t) =>
       t.replace('services:', `  lon-app-02:\n    site: london\n    roles: [app]\n    publicKey: ${NEW_KEY}\n\nservices:`),
     );
-    expect(review.counts).toEqual({ added: 1, removed: 0, changed: 1, restart: 0, live: 1 });
+    // An app host is a client of postgres (role:app): both databases' firewalls let it in, live.
+    expect(review.counts).toEqual({ added: 1, removed: 0, changed: 2, restart: 0, live: 2 });
     expect(hostOf(review, 'lon-app-02')).toMatchObject({ change: 'added', disruption: 'none', summary: ['new host at london (gcp europe-west2, GB), mesh address 10.100.0.6, roles: app'] });
-    expect(hostOf(review, 'oslo-db-01')).toMatchObject({ change: 'changed', disruption: 'live', summary: ['peers added: lon-app-02'] });
+    expect(hostOf(review, 'oslo-db-01')).toMatchObject({
+      change: 'changed',
+      disruption: 'live',
+      summary: [
+        'peers added: lon-app-02',
+        'firewall postgres: client hosts + lon-app-02 (role:app, role:database)',
+        'firewall forwards postgres to oslo-db-02:5432: client hosts + lon-app-02 (role:app, role:database)',
+      ],
+    });
+    expect(hostOf(review, 'oslo-db-02')).toMatchObject({ disruption: 'live', summary: ['firewall postgres: client hosts + lon-app-02 (role:app, role:database)'] });
     expect(hostOf(review, 'lon-app-02')!.files.map((f) => [f.path, f.change])).toEqual([
+      ['hosts/lon-app-02/etc/fortress/firewall.nft', 'added'],
       ['hosts/lon-app-02/etc/sysctl.d/90-fortress.conf', 'added'],
+      ['hosts/lon-app-02/etc/systemd/system/fortress-firewall.service', 'added'],
       ['hosts/lon-app-02/etc/wireguard/wg0.conf', 'added'],
     ]);
     expect(review.sites.map((s) => s.site)).toEqual(['london']);
-    expect(risks(review)).toEqual([]);
+    expect(review.risks).toEqual([{ code: 'access-widened', message: 'access widened: postgres may now be reached by lon-app-02 (clients: role:app, role:database)' }]);
   });
 
   test('remove a host: it leaves the mesh, the hub drops its peer live', async () => {
     const review = await reviewChange((t) => t.replace(/  lon-app-01:\n(    .*\n)+\n/, ''));
     expect(hostOf(review, 'lon-app-01')).toMatchObject({ change: 'removed', disruption: 'restart', summary: ['leaves the mesh: was 10.100.0.4 at london; its tunnels go down'] });
-    expect(hostOf(review, 'oslo-db-01')).toMatchObject({ disruption: 'live', summary: ['peers removed: lon-app-01'] });
+    expect(hostOf(review, 'oslo-db-01')).toMatchObject({
+      disruption: 'live',
+      summary: [
+        'peers removed: lon-app-01',
+        'firewall postgres: client hosts − lon-app-01 (role:app, role:database)',
+        'firewall forwards postgres to oslo-db-02:5432: client hosts − lon-app-01 (role:app, role:database)',
+      ],
+    });
     expect(hostOf(review, 'lon-app-01')!.files.every((f) => f.change === 'removed')).toBe(true);
     expect(risks(review)).toEqual(['host-leaves']);
   });
@@ -92,7 +112,7 @@ describe('fortress diff --base', () => {
     expect(review.risks[1]!.message).toBe('mtu changes: every host restarts its WireGuard interface');
   });
 
-  test('add a backend server: both load balancers reload, nothing else', async () => {
+  test('add a backend server: both load balancers reload; the new server opens its port to the clients, and the hub forwards to it', async () => {
     const review = await reviewChange((t) =>
       t
         .replace('hosts: [oslo-db-01, oslo-db-02]', 'hosts: [oslo-db-01, oslo-db-02, fra-app-02]')
@@ -100,7 +120,8 @@ describe('fortress diff --base', () => {
     );
     expect(review.hosts.map((h) => [h.host, h.disruption, h.summary])).toEqual([
       ['fra-app-01', 'live', ['backend database_nodes: server fra-app-02 added (10.100.0.3:5432 backup)']],
-      ['fra-app-02', 'live', ['backend database_nodes: server fra-app-02 added (10.100.0.3:5432 backup)']],
+      ['fra-app-02', 'live', ['backend database_nodes: server fra-app-02 added (10.100.0.3:5432 backup)', 'firewall postgres: port 5432 open to role:app, role:database']],
+      ['oslo-db-01', 'live', ['firewall forwards postgres to fra-app-02:5432 from role:app, role:database']],
     ]);
     expect(hostOf(review, 'fra-app-01')!.files.map((f) => f.path)).toEqual(['hosts/fra-app-01/etc/haproxy/haproxy.cfg']);
     expect(risks(review)).toEqual([]);
@@ -188,7 +209,8 @@ describe('fortress diff --base: changes that render no file, or files no topolog
       'SSH target deploy@192.0.2.10:22 → root@203.0.113.66:2222',
       expect.stringMatching(/^SSH host key pin ssh-ed25519 SHA256:\S+ → ssh-ed25519 SHA256:\S+$/),
     ]);
-    expect(hostOf(review, 'oslo-db-01')!.files).toEqual([]);
+    // The firewall keeps the new SSH port open; nothing else is rendered.
+    expect(hostOf(review, 'oslo-db-01')!.files.map((f) => f.path)).toEqual(['hosts/oslo-db-01/etc/fortress/firewall.nft']);
     expect(risks(review)).toEqual(['ssh-target-changes', 'host-key-changes']);
     expect(review.risks[0]!.message).toBe('apply connects somewhere else: oslo-db-01 SSH target deploy@192.0.2.10:22 → root@203.0.113.66:2222');
     expect(markdown).not.toContain('No change');
@@ -273,5 +295,38 @@ describe('fortress diff --base: changes that render no file, or files no topolog
     const review = await reviewChange((t) => t.replace('vm.swappiness: 10', 'vm.swappiness: 5'));
     expect(review.renderedWithoutTopologyChange).toEqual([]);
     expect(risks(review)).toEqual([]);
+  });
+});
+
+describe('fortress diff --base: the firewall', () => {
+  test('a new analytics host added to the clients of postgres: its own class in the summary, flagged access-widened', async () => {
+    const BI_KEY = generateKeyPair().publicKey;
+    const review = await reviewChange((t) =>
+      t
+        .replace('services:', `  lon-bi-01:\n    site: london\n    roles: [analytics]\n    publicKey: ${BI_KEY}\n\nservices:`)
+        .replace('clients: [role:app, role:database]', 'clients: [role:app, role:database, role:analytics]'),
+    );
+    expect(hostOf(review, 'oslo-db-02')).toMatchObject({ disruption: 'live', summary: ['firewall postgres: clients + role:analytics'] });
+    expect(hostOf(review, 'oslo-db-01')!.summary).toContain('firewall postgres: clients + role:analytics');
+    expect(hostOf(review, 'oslo-db-01')!.summary).toContain('firewall forwards postgres to oslo-db-02:5432: clients + role:analytics');
+    expect(review.risks).toEqual([{ code: 'access-widened', message: 'access widened: postgres may now be reached by lon-bi-01 (clients: role:analytics, role:app, role:database)' }]);
+  });
+
+  test('narrowing the clients is shown and not flagged', async () => {
+    const review = await reviewChange((t) => t.replace('clients: [role:app, role:database]', 'clients: [role:app]'));
+    expect(hostOf(review, 'oslo-db-02')!.summary).toEqual(['firewall postgres: clients − role:database']);
+    expect(review.risks).toEqual([]);
+  });
+
+  test("a frontend's allow grows, and a frontend on every address without allow: access-widened and exposed-beyond-mesh", async () => {
+    const grown = await reviewChange((t) => t.replace('allow: [203.0.113.0/28]', 'allow: [203.0.113.0/28, 198.51.100.0/24]'));
+    expect(hostOf(grown, 'fra-app-01')).toMatchObject({ disruption: 'live', summary: ['firewall frontend db-ops: allow + 198.51.100.0/24'] });
+    expect(risks(grown)).toEqual(['access-widened', 'access-widened']);
+    expect(grown.risks[0]!.message).toBe('access widened: frontend db-ops on fra-app-01 (*:6432) now allows 198.51.100.0/24');
+
+    const exposed = await reviewChange((t) => t.replace(', allow: [203.0.113.0/28, 198.51.100.0/24] }', ' }'));
+    expect(hostOf(exposed, 'fra-app-01')!.summary).toEqual(['firewall frontend db-ops: allow 198.51.100.0/24, 203.0.113.0/28 → every address']);
+    expect(risks(exposed)).toEqual(['access-widened', 'exposed-beyond-mesh', 'access-widened', 'exposed-beyond-mesh']);
+    expect(exposed.risks[1]!.message).toBe('exposed beyond the mesh: frontend db-ops on fra-app-01 listens on *:6432 with no allow list; any address that reaches the host reaches it');
   });
 });

@@ -23,6 +23,7 @@ const PACKAGES: Record<string, string> = {
   nft: 'nftables',
   sudo: 'sudo',
   setpriv: 'util-linux',
+  'systemd-analyze': 'systemd',
 };
 
 export function hasTool(name: string): boolean {
