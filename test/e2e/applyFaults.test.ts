@@ -249,7 +249,12 @@ describe('nothing is installed unless the previous state is safely kept', () => 
       const again = await apply('--hosts', spoke.name);
       expect(again.code, again.log).toBe(0);
       expect(resultOf(again.report, spoke.name).message).toMatch(/^the last transaction \S+ could not roll back \(activation failed\); re-applying every file and verifying$/);
-      expect(resultOf(again.report, spoke.name).changedFiles).toEqual(['/etc/sysctl.d/90-fortress.conf', '/etc/wireguard/wg0.conf']);
+      expect(resultOf(again.report, spoke.name).changedFiles).toEqual([
+        '/etc/fortress/firewall.nft',
+        '/etc/sysctl.d/90-fortress.conf',
+        '/etc/systemd/system/fortress-firewall.service',
+        '/etc/wireguard/wg0.conf',
+      ]);
       expect(await reachesHub(spoke)).toBe(true);
     } finally {
       await writeProfile(spoke);
