@@ -65,7 +65,7 @@ load_profile() {
 	FORTRESS_HAPROXY_RELOAD='systemctl reload haproxy'
 	FORTRESS_HAPROXY_STOP='systemctl stop haproxy'
 	# The unit that loads the firewall at boot; a host without systemd loads it some other way.
-	FORTRESS_FIREWALL_ENABLE='[ ! -d /run/systemd/system ] || { systemctl daemon-reload && systemctl enable --quiet fortress-firewall.service; }'
+	FORTRESS_FIREWALL_ENABLE='[ ! -d /run/systemd/system ] || { systemctl daemon-reload && systemctl enable --quiet /etc/fortress/fortress-firewall.service; }'
 	local profile=/etc/fortress/profile owner_mode
 	[ -e "$profile" ] || return 0
 	owner_mode=$(stat -c '%u %a' "$profile")

@@ -95,9 +95,9 @@ describe('hostJobs and applyFleet', () => {
     const spoke = jobs.find((j) => j.host === 'fra-app-01')!;
     expect(spoke.files.map((f) => [f.hostPath, f.mode, f.reload])).toEqual([
       ['/etc/fortress/firewall.nft', '0644', 'firewall'],
+      ['/etc/fortress/fortress-firewall.service', '0644', 'systemd'],
       ['/etc/haproxy/haproxy.cfg', '0644', 'haproxy'],
       ['/etc/sysctl.d/90-fortress.conf', '0644', 'sysctl'],
-      ['/etc/systemd/system/fortress-firewall.service', '0644', 'systemd'],
       ['/etc/wireguard/wg0.conf', '0600', 'wireguard'],
     ]);
     expect(spoke.verify).toEqual({ publicKey: '14nx0wg7Stv1g2HgvA0AQVSExQV2tq1d9YZeYAJIVVk=', address: '10.100.0.1', port: 22 });

@@ -261,8 +261,8 @@ describe('nothing is installed unless the previous state is safely kept', () => 
       expect(resultOf(again.report, spoke.name).message).toMatch(/^the last transaction \S+ could not roll back \(activation failed\); re-applying every file and verifying$/);
       expect(resultOf(again.report, spoke.name).changedFiles).toEqual([
         '/etc/fortress/firewall.nft',
+        '/etc/fortress/fortress-firewall.service',
         '/etc/sysctl.d/90-fortress.conf',
-        '/etc/systemd/system/fortress-firewall.service',
         '/etc/wireguard/wg0.conf',
       ]);
       expect(await reachesHub(spoke)).toBe(true);

@@ -58,8 +58,8 @@ describe('fortress diff --base', () => {
     expect(hostOf(review, 'oslo-db-02')).toMatchObject({ disruption: 'live', summary: ['firewall postgres: client hosts + lon-app-02 (role:app, role:database)'] });
     expect(hostOf(review, 'lon-app-02')!.files.map((f) => [f.path, f.change])).toEqual([
       ['hosts/lon-app-02/etc/fortress/firewall.nft', 'added'],
+      ['hosts/lon-app-02/etc/fortress/fortress-firewall.service', 'added'],
       ['hosts/lon-app-02/etc/sysctl.d/90-fortress.conf', 'added'],
-      ['hosts/lon-app-02/etc/systemd/system/fortress-firewall.service', 'added'],
       ['hosts/lon-app-02/etc/wireguard/wg0.conf', 'added'],
     ]);
     expect(review.sites.map((s) => s.site)).toEqual(['london']);

@@ -120,7 +120,7 @@ describe('systemd-analyze verify', () => {
     requireTools('systemd-analyze');
     const unitDir = join(dir, 'units');
     mkdirSync(unitDir, { recursive: true });
-    const unit = samples[0][1].files.find((f) => f.hostPath === '/etc/systemd/system/fortress-firewall.service')!;
+    const unit = samples[0][1].files.find((f) => f.hostPath === '/etc/fortress/fortress-firewall.service')!;
     const file = join(unitDir, 'fortress-firewall.service');
     writeFileSync(file, unit.content);
     const run = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });

@@ -10,7 +10,7 @@ import { loadTemplate } from '../template.js';
 import { generatedHeader, hostFile, type RenderContext, type RenderedFile } from '../renderedFile.js';
 
 export const FIREWALL_PATH = '/etc/fortress/firewall.nft';
-export const FIREWALL_UNIT_PATH = '/etc/systemd/system/fortress-firewall.service';
+export const FIREWALL_UNIT_PATH = '/etc/fortress/fortress-firewall.service';
 
 /** A rule as `nft list` prints it, with an optional `#` line above it. */
 interface RuleLine {
