@@ -107,9 +107,22 @@ async function renderCommand(options: CliOptions, io: CliIo): Promise<number> {
     return EXIT_OK;
   }
 
-  if (drift.length > 0) writeRenderedTree(paths.out, compiled.files, paths.lock, compiled.lockText, drift);
-  if (options.format === 'json') io.stdout(formatDiagnostics(warnings, 'json'));
-  else if (options.format === 'text') {
+  const { leftover } = drift.length > 0 ? writeRenderedTree(paths.out, compiled.files, paths.lock, compiled.lockText, drift) : {};
+  // The new tree is in place, so the render succeeded: an old tree that would not delete is a warning.
+  const cleanup: CommandLineDiagnostic[] = [];
+  if (leftover) {
+    const where = relative(io.cwd, leftover.path).startsWith('..') ? leftover.path : displayPath(io.cwd, leftover.path);
+    const reason = leftover.cause instanceof Error ? leftover.cause.message : String(leftover.cause);
+    cleanup.push({
+      code: 'FT605',
+      severity: 'warning',
+      message: `${options.out}/ was rendered, but its previous tree could not be deleted (${reason}); it is left at ${where}`,
+      hint: `delete it with: chmod -R u+w ${shellQuote(where)} && rm -rf ${shellQuote(where)}`,
+    });
+  }
+  if (options.format === 'json') io.stdout(formatDiagnostics([...warnings, ...cleanup], 'json'));
+  else if (cleanup.length > 0) io.stderr(formatDiagnostics(cleanup, options.format === 'github' ? 'github' : 'text', { summary: false }));
+  if (options.format === 'text') {
     const hosts = compiled.model.hosts.length;
     const changedFiles = drift.filter((d) => d.path !== paths.lock).length;
     const lockChanged = changedFiles < drift.length ? `; ${paths.lockDisplay} updated` : '';

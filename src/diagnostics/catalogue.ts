@@ -88,6 +88,7 @@ export const catalogue = {
   FT602: { meaning: 'A file the topology renders is missing from rendered/.', fix: 'Run `fortress render` and commit the result.' },
   FT603: { meaning: 'A file in rendered/ is not produced by the topology (a stray or a removed host\'s file).', fix: 'Run `fortress render`, which removes it, and commit the result.' },
   FT604: { meaning: 'The lock file is missing or differs from what a render would write.', fix: 'Run `fortress render` and commit the lock file with rendered/.' },
+  FT605: { meaning: 'A warning: render put the new rendered/ in place but could not delete the previous tree (for example, a read-only directory in it). The render itself succeeded.', fix: 'Delete the leftover at the path the message names, for example `chmod -R u+w <path> && rm -rf <path>`.' },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type DiagnosticCode = keyof typeof catalogue;

@@ -1,12 +1,15 @@
 // The one writer of rendered/: compares the tree on disk with what was compiled, and replaces it
 // atomically. A new tree is built beside the old one and swapped in with renames, so a failed render
-// leaves the previous rendered/ and lock exactly as they were.
+// leaves the previous rendered/ and lock exactly as they were. Once the new tree is in place the render
+// has succeeded: an old tree that cannot be deleted is moved out of the repository and handed back to
+// the caller to warn about, never left beside rendered/.
 //
 // Synchronous on purpose: thousands of small files read and written one after another beat the same
 // work through the promise API here, and nothing else runs meanwhile.
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, posix, relative, sep } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join, posix, relative, sep } from 'node:path';
 
 export interface OutputFile {
   path: string;
@@ -36,6 +39,12 @@ export function findDrift(outDir: string, files: readonly OutputFile[], lockPath
   return drift.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
+/** What became of the previous tree once the new one was swapped in. */
+export interface RenderedTreeWrite {
+  /** The previous tree could not be deleted: where it is now (outside the repository when it could be moved there) and why. */
+  leftover?: { path: string; cause: unknown };
+}
+
 /**
  * Replaces outDir with exactly `files`, in a new tree swapped in by renames, so that a render that
  * fails leaves the old tree and lock as they were.
@@ -45,7 +54,14 @@ export function findDrift(outDir: string, files: readonly OutputFile[], lockPath
  * changed hosts are hard-linked rather than written. On this kind of disk, creating and deleting a
  * 1,000-host tree's 4,000 directories would otherwise take most of a render.
  */
-export function writeRenderedTree(outDir: string, files: readonly OutputFile[], lockPath: string, lockText: string, drift: readonly Drift[]): void {
+export function writeRenderedTree(
+  outDir: string,
+  files: readonly OutputFile[],
+  lockPath: string,
+  lockText: string,
+  drift: readonly Drift[],
+  { trashDir = tmpdir() }: { trashDir?: string } = {},
+): RenderedTreeWrite {
   const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const staging = `${outDir}.tmp-${suffix}`;
   const stagingLock = `${lockPath}.tmp-${suffix}`;
@@ -98,7 +114,27 @@ export function writeRenderedTree(outDir: string, files: readonly OutputFile[], 
     throw cause;
   }
   renameSync(stagingLock, lockPath);
-  if (hadPrevious) rmSync(previous, { recursive: true, force: true });
+  return hadPrevious ? discardPrevious(previous, join(trashDir, `fortress-${basename(previous)}`)) : {};
+}
+
+/**
+ * Deletes the tree the swap replaced, where it is (deleting a large tree elsewhere, in a slow /tmp, costs
+ * more). What cannot be deleted (a read-only directory in it) is moved out of the repository so nothing
+ * is left beside rendered/ for git to see; across file systems that move is impossible, and the
+ * remains stay under a git-ignored name.
+ */
+function discardPrevious(previous: string, outside: string): RenderedTreeWrite {
+  try {
+    rmSync(previous, { recursive: true, force: true });
+    return {};
+  } catch (cause) {
+    try {
+      renameSync(previous, outside);
+      return { leftover: { path: outside, cause } };
+    } catch {
+      return { leftover: { path: previous, cause } };
+    }
+  }
 }
 
 /**
