@@ -1,6 +1,6 @@
 // Reads files as they are at a git ref, without a checkout or a worktree: `git show <ref>:<path>`.
 import { createHash } from 'node:crypto';
-import { relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { InputError } from './io.js';
 
@@ -40,6 +40,7 @@ export async function openGitTree(cwd: string, ref: string): Promise<GitTree> {
     ref,
     async listDirectory(path) {
       const dir = inRepo(path);
+      if (dir.startsWith('../') || isAbsolute(dir)) return new Map(); // no tree of it is committed here
       // -z: names are NUL-terminated and never quoted, whatever characters a committed file name has.
       const listing = await git.raw(['ls-tree', '-r', '-z', '--full-tree', commit, '--', dir]);
       const files = new Map<string, string>();
@@ -52,6 +53,9 @@ export async function openGitTree(cwd: string, ref: string): Promise<GitTree> {
     },
     readBlob: (id) => git.catFile(['blob', id]),
     async read(path) {
+      if (inRepo(path).startsWith('../') || isAbsolute(inRepo(path))) {
+        throw new InputError(`--base reads ${path} from git, but it is outside the repository at ${top}`, 'FT511', 'give a --topology inside the repository, or run fortress from the repository that holds it');
+      }
       try {
         return await git.showBuffer([`${commit}:${inRepo(path)}`]);
       } catch (cause) {

@@ -36,6 +36,8 @@ export interface CliOptions {
   hosts?: string[];
   /** keys bootstrap <host> */
   keyHost?: string;
+  /** Neither --topology nor --out was given: paths are the repository's, found from any subdirectory. */
+  defaultPaths: boolean;
 }
 
 export const USAGE = `Usage: fortress <command> [options]
@@ -150,6 +152,7 @@ export function parseOptions(argv: readonly string[]): ParsedCommandLine {
   const base = {
     topology: text('topology') ?? OPTIONS.topology.default,
     out: text('out') ?? OPTIONS.out.default,
+    defaultPaths: text('topology') === undefined && text('out') === undefined,
     check: flag('check'),
     exitCode: flag('exit-code'),
     dryRun: flag('dry-run'),

@@ -22,6 +22,7 @@ import { wireguardKeyFile } from '../render/wireguard/renderWireguardConfig.js';
 import type { SourceText } from '../load/sourceDocument.js';
 import { decodeSource } from '../load/decodeSource.js';
 import { displayPath } from './displayPath.js';
+import { findRepositoryRoot } from './repositoryRoot.js';
 import { driftDiagnostics, driftSummary } from './driftDiagnostics.js';
 import { formatDiagnostics, type DiagnosticFormat } from './formatDiagnostics.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError, type CliIo } from './io.js';
@@ -32,6 +33,10 @@ import { VERSION } from './version.js';
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const { options, diagnostics: usage, format } = parseOptions(argv);
   if (!options) return reportUsage(usage, format, io, { summary: SEE_HELP });
+  return runCommand(options, options.defaultPaths ? { ...io, cwd: findRepositoryRoot(io.cwd, options.topology) } : io, format);
+}
+
+async function runCommand(options: CliOptions, io: CliIo, format: DiagnosticFormat): Promise<number> {
   try {
     switch (options.command) {
       case 'help':
