@@ -36,6 +36,8 @@ export interface CliOptions {
   hosts?: string[];
   /** keys bootstrap <host> */
   keyHost?: string;
+  /** help: the command whose help to show; everything when absent */
+  helpFor?: Command;
   /** Neither --topology nor --out was given: paths are the repository's, found from any subdirectory. */
   defaultPaths: boolean;
 }
@@ -80,21 +82,32 @@ interface OptionSpec {
   short?: string;
   /** The commands it applies to; every command when absent. */
   only?: readonly Command[];
+  /** For a command's --help: how it is written and what it does. */
+  usage: [string, string];
 }
 
+/** What each command does, for its own --help. */
+const COMMAND_SUMMARY: Record<Command, { synopsis: string; does: string }> = {
+  validate: { synopsis: 'fortress validate [options]', does: 'Parse, schema-check and semantic-check the topology; print every problem, not just the first.' },
+  render: { synopsis: 'fortress render [options]', does: 'Validate, allocate mesh addresses, and write rendered/ and the lock file (atomically; nothing is written when nothing changed).' },
+  diff: { synopsis: 'fortress diff [options]', does: 'What a render would change in rendered/, per host, with a summary in words, disruption classes and risk flags.' },
+  apply: { synopsis: 'fortress apply [options]', does: 'Converge the hosts to rendered/ over SSH: hubs first, then the fleet in parallel. Authenticates with SSH_AUTH_SOCK or FORTRESS_SSH_KEY=<key file>.' },
+  keys: { synopsis: 'fortress keys bootstrap <host> [options]', does: "Create the host's WireGuard key on the host if it has none, and print its public key for the topology." },
+};
+
 const OPTIONS = {
-  topology: { type: 'string', default: 'topology/topology.yaml' },
-  out: { type: 'string', default: 'rendered' },
-  format: { type: 'string', default: 'text' },
-  check: { type: 'boolean', default: false, only: ['render'] },
-  base: { type: 'string', only: ['diff'] },
-  'exit-code': { type: 'boolean', default: false, only: ['diff'] },
-  'dry-run': { type: 'boolean', default: false, only: ['apply'] },
-  concurrency: { type: 'string', default: '10', only: ['apply'] },
-  'confirm-timeout': { type: 'string', default: '30', only: ['apply'] },
-  hosts: { type: 'string', only: ['apply'] },
-  help: { type: 'boolean', short: 'h', default: false },
-  version: { type: 'boolean', default: false },
+  check: { type: 'boolean', default: false, only: ['render'], usage: ['--check', 'write nothing; exit 1 if rendered/ or the lock is out of date'] },
+  base: { type: 'string', only: ['diff'], usage: ['--base <ref>', 'compare the topology at a git ref with the working tree, and their committed rendered/ trees'] },
+  'exit-code': { type: 'boolean', default: false, only: ['diff'], usage: ['--exit-code', 'exit 1 when there are changes'] },
+  'dry-run': { type: 'boolean', default: false, only: ['apply'], usage: ['--dry-run', 'read every host and print what would change; change nothing'] },
+  hosts: { type: 'string', only: ['apply'], usage: ['--hosts a,b', 'only these hosts'] },
+  concurrency: { type: 'string', default: '10', only: ['apply'], usage: ['--concurrency N', 'hosts at a time after the hubs (default: 10)'] },
+  'confirm-timeout': { type: 'string', default: '30', only: ['apply'], usage: ['--confirm-timeout S', 'seconds a host waits for a fresh SSH connection before it rolls back by itself (default: 30)'] },
+  topology: { type: 'string', default: 'topology/topology.yaml', usage: ['--topology <file>', 'the topology (default: topology/topology.yaml of the repository)'] },
+  out: { type: 'string', default: 'rendered', usage: ['--out <dir>', 'the rendered tree (default: rendered)'] },
+  format: { type: 'string', default: 'text', usage: ['--format <format>', 'how to print results and diagnostics'] },
+  help: { type: 'boolean', short: 'h', default: false, usage: ['-h, --help', 'show this help'] },
+  version: { type: 'boolean', default: false, usage: ['--version', 'show the version'] },
 } as const satisfies Record<string, OptionSpec>;
 
 type OptionName = keyof typeof OPTIONS;
@@ -161,10 +174,18 @@ export function parseOptions(argv: readonly string[]): ParsedCommandLine {
     ...(text('base') === undefined ? {} : { base: text('base')! }),
     ...(hosts === undefined ? {} : { hosts: hosts.split(',').map((h) => h.trim()).filter(Boolean) }),
   };
-  if (diagnostics.length === 0 && flag('help')) return { options: { ...base, command: 'help', format: 'text' }, diagnostics, format };
+  const [name, ...rest] = positionals;
+  // `fortress help [command]` and `fortress <command> --help`: the command's own help, or everything.
+  if (name === 'help' || (diagnostics.length === 0 && flag('help'))) {
+    const topic = name === 'help' ? rest[0] : name;
+    if (topic !== undefined && !(COMMANDS as readonly string[]).includes(topic)) {
+      problem('FT501', `unknown command "${topic}"`, didYouMean(topic, COMMANDS));
+      return { diagnostics, format };
+    }
+    return { options: { ...base, command: 'help', format: 'text', ...(topic === undefined ? {} : { helpFor: topic as Command }) }, diagnostics, format };
+  }
   if (diagnostics.length === 0 && flag('version')) return { options: { ...base, command: 'version', format: 'text' }, diagnostics, format };
 
-  const [name, ...rest] = positionals;
   const command = (COMMANDS as readonly string[]).includes(name ?? '') ? (name as Command) : undefined;
   if (name === undefined) problem('FT501', 'no command given', `one of ${COMMANDS.join(', ')}`);
   else if (!command) problem('FT501', `unknown command "${name}"`, didYouMean(name, COMMANDS));
@@ -198,3 +219,22 @@ export function parseOptions(argv: readonly string[]): ParsedCommandLine {
   if (diagnostics.length > 0 || !command) return { diagnostics, format };
   return { options: { ...base, command, format: requestedFormat as OutputFormat, ...(keyHost === undefined ? {} : { keyHost }) }, diagnostics, format };
 }
+
+/** One command's help: what it does, and only the options it takes. */
+export function commandHelp(command: Command): string {
+  const { synopsis, does } = COMMAND_SUMMARY[command];
+  const options = (Object.entries(OPTIONS) as [OptionName, OptionSpec][])
+    .filter(([, spec]) => !spec.only || spec.only.includes(command))
+    .filter(([name]) => name !== 'version')
+    .map(([name, spec]): [string, string] => (name === 'format' ? [`--format ${FORMATS[command].join('|')}`, `${spec.usage[1]} (default: text)`] : spec.usage));
+  const width = Math.max(...options.map(([written]) => written.length)) + 2;
+  return `Usage: ${synopsis}\n\n${does}\n\nOptions:\n${options.map(([written, what]) => `  ${written.padEnd(width)}${what}`).join('\n')}\n\nExit status: 0 success; 1 ${EXIT_ONE[command]}; 2 usage or I/O error. Codes: docs/diagnostics.md.\n`;
+}
+
+const EXIT_ONE: Record<Command, string> = {
+  validate: 'the topology is invalid',
+  render: 'the topology or its lock is invalid, or --check found drift',
+  diff: 'either side does not compile, or there are changes with --exit-code',
+  apply: 'the topology is invalid, rendered/ is out of date, or a host failed',
+  keys: 'the topology is invalid or the host could not be reached',
+};

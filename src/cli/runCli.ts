@@ -26,7 +26,7 @@ import { findRepositoryRoot } from './repositoryRoot.js';
 import { driftDiagnostics, driftSummary } from './driftDiagnostics.js';
 import { formatDiagnostics, type DiagnosticFormat } from './formatDiagnostics.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError, type CliIo } from './io.js';
-import { parseOptions, SEE_HELP, USAGE, type CliOptions } from './options.js';
+import { commandHelp, parseOptions, SEE_HELP, USAGE, type CliOptions } from './options.js';
 import { annotation, commandSafeJson, neutralizeWorkflowCommands } from './workflowCommands.js';
 import { VERSION } from './version.js';
 
@@ -40,7 +40,7 @@ async function runCommand(options: CliOptions, io: CliIo, format: DiagnosticForm
   try {
     switch (options.command) {
       case 'help':
-        io.stdout(USAGE);
+        io.stdout(options.helpFor ? commandHelp(options.helpFor) : USAGE);
         return EXIT_OK;
       case 'version':
         io.stdout(`fortress ${VERSION}\n`);
