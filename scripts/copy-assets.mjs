@@ -1,5 +1,5 @@
 // Does what tsc does not: copies the handlebars templates next to their renderers, the remote shell
-// scripts next to apply, and the generated JavaScript (the schema validator) next to its importer.
+// scripts next to apply, init's templates next to init, and the generated JavaScript (the schema validator) next to its importer.
 import { chmodSync, cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,6 +12,8 @@ const copy = (from, to, wanted) => {
 copy('src/render', 'dist/render', (name) => name.endsWith('.hbs'));
 copy('src/validate', 'dist/validate', (name) => name.endsWith('.js'));
 copy('src/apply', 'dist/apply', (name) => name.endsWith('.sh'));
+// What `fortress init` writes into a repository: copied whole, read at run time beside init.js.
+copy('src/init/templates', 'dist/init/templates', () => true);
 
 // tsc writes files without the executable bit; the package's bin needs it for npx and for installs.
 chmodSync('dist/cli/main.js', 0o755);

@@ -61,6 +61,8 @@ Commands:
              authenticates with SSH_AUTH_SOCK or FORTRESS_SSH_KEY=<key file>
   keys bootstrap <host>
              create the host's WireGuard key on the host if it has none; print its public key
+  init [dir] write a starting topology, the review and apply workflows and an operator guide
+             into a repository (--force to overwrite)
 
 Options:
   --topology <file>          the topology (default: topology/topology.yaml)

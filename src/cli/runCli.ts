@@ -29,8 +29,11 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError, type CliIo } from './io.j
 import { commandHelp, parseOptions, SEE_HELP, USAGE, type CliOptions } from './options.js';
 import { annotation, commandSafeJson, neutralizeWorkflowCommands } from './workflowCommands.js';
 import { VERSION } from './version.js';
+import { initCommand } from '../init/init.js';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  // `init` has its own arguments ([dir] [--force]) and works where there is no topology yet.
+  if (argv[0] === 'init') return initCommand(argv.slice(1), io);
   const { options, diagnostics: usage, format } = parseOptions(argv);
   if (!options) return reportUsage(usage, format, io, { summary: SEE_HELP });
   return runCommand(options, options.defaultPaths ? { ...io, cwd: findRepositoryRoot(io.cwd, options.topology) } : io, format);

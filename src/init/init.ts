@@ -1,0 +1,88 @@
+// `fortress init [dir] [--force]`: writes the files an infrastructure repository needs to use fortress
+// as a pinned devDependency (a starting topology, the review and apply workflows, an operator guide)
+// and fortress's temporary names into .gitignore. Refuses to overwrite anything unless --force.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../cli/io.js';
+
+export const INIT_USAGE = `Usage: fortress init [dir] [--force]
+
+Writes, into the repository at dir (default: the current directory):
+  topology/topology.yaml           a commented starting topology (with example keys to replace)
+  .github/workflows/review.yml     the pull-request review, run with this repository's pinned fortress
+  .github/workflows/apply.yml      the apply on every merge to main
+  docs/fortress.md                 what the runner, the hosts and the repository settings need
+and appends fortress's temporary names and node_modules/ to .gitignore when they are missing.
+
+Options:
+  --force     overwrite files that already exist
+  -h, --help  show this help
+`;
+
+/** Where each template goes, relative to the repository. */
+export const INIT_FILES: readonly { template: string; path: string }[] = [
+  { template: 'topology.yaml', path: 'topology/topology.yaml' },
+  { template: 'review.yml', path: '.github/workflows/review.yml' },
+  { template: 'apply.yml', path: '.github/workflows/apply.yml' },
+  { template: 'fortress.md', path: 'docs/fortress.md' },
+];
+
+/** The .gitignore lines init makes sure are there. */
+export const GITIGNORE_ENTRIES = ['*.tmp-*', '*.old-*', 'node_modules/'] as const;
+
+const templatesDir = new URL('./templates/', import.meta.url);
+
+export function initCommand(argv: readonly string[], io: CliIo): number {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (cause) {
+    io.stderr(`fortress init: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}\nrun \`fortress init --help\` for its options\n`);
+    return EXIT_USAGE;
+  }
+  if (parsed.values.help) {
+    io.stdout(INIT_USAGE);
+    return EXIT_OK;
+  }
+  if (parsed.positionals.length > 1) {
+    io.stderr(`fortress init: takes at most one directory, got ${parsed.positionals.length}\nrun \`fortress init --help\` for its options\n`);
+    return EXIT_USAGE;
+  }
+  const root = resolve(io.cwd, parsed.positionals[0] ?? '.');
+  const force = parsed.values.force === true;
+
+  const existing = INIT_FILES.filter((file) => existsSync(join(root, file.path)));
+  if (existing.length > 0 && !force) {
+    io.stderr(
+      `fortress init: refusing to overwrite ${existing.length === 1 ? 'a file that exists' : 'files that exist'} in ${root}:\n` +
+        existing.map((file) => `  ${file.path}\n`).join('') +
+        'nothing was written; run `fortress init --force` to overwrite them\n',
+    );
+    return EXIT_FAILED;
+  }
+
+  const contents = INIT_FILES.map((file) => ({ ...file, text: readFileSync(new URL(file.template, templatesDir), 'utf8') }));
+  for (const file of contents) {
+    const target = join(root, file.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, file.text);
+    io.stdout(`${existing.some((e) => e.path === file.path) ? 'overwrote' : 'wrote'} ${file.path}\n`);
+  }
+
+  const gitignore = join(root, '.gitignore');
+  const before = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : '';
+  const present = new Set(before.split(/\r?\n/).map((line) => line.trim()));
+  const missing = GITIGNORE_ENTRIES.filter((entry) => !present.has(entry));
+  if (missing.length > 0) {
+    const separator = before === '' || before.endsWith('\n') ? '' : '\n';
+    writeFileSync(gitignore, `${before}${separator}# fortress: its temporary names (render's new and old trees) and the installed packages\n${missing.join('\n')}\n`);
+    io.stdout(`${before === '' ? 'wrote' : 'updated'} .gitignore (${missing.join(', ')})\n`);
+  }
+
+  io.stdout(
+    '\nnext: replace the example publicKeys in topology/topology.yaml (`npx fortress keys bootstrap <host>`),\n' +
+      'run `npx fortress render`, and read docs/fortress.md for the secret, the hosts and branch protection\n',
+  );
+  return EXIT_OK;
+}
