@@ -8,7 +8,7 @@
 // any problem is not used at all. A string from the lock is only ever looked up in a Map, or in the
 // very object Object.keys read it from: "__proto__" or "constructor" in a lock is text, never a
 // property of Object.prototype.
-import { error, type Diagnostic, type SourceSpan } from '../diagnostics/diagnostic.js';
+import { describeValue, error, type Diagnostic, type SourceSpan } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/catalogue.js';
 import type { DuplicateKey, JsonDocument } from '../load/jsonDocument.js';
 import type { PathSegment } from '../load/sourceDocument.js';
@@ -41,7 +41,7 @@ export function readLock(document: JsonDocument): { lock?: AddressLock; diagnost
   };
 
   if (!isObject(value)) {
-    report('FT104', [], 'value', `the lock file must be an object { version, cidr, addresses, retired }, not ${describeJson(value)}`, RESTORE);
+    report('FT104', [], 'value', `the lock file must be an object { version, cidr, addresses, retired }, not ${describeValue(value, 'an object')}`, RESTORE);
     return { diagnostics };
   }
   const top = new Map(Object.entries(value));
@@ -49,7 +49,7 @@ export function readLock(document: JsonDocument): { lock?: AddressLock; diagnost
   if (!top.has('version')) report('FT104', [], 'value', 'the lock file has no "version"', RESTORE);
   else if (version !== 1) {
     // Another version may mean another shape: what else looks wrong would only be noise.
-    report('FT104', ['version'], 'value', `the lock file is version ${typeof version === 'number' ? version : describeJson(version)}, but this fortress reads version 1`, `render with the fortress that wrote it, or ${RESTORE}`);
+    report('FT104', ['version'], 'value', `the lock file is version ${typeof version === 'number' ? version : describeValue(version, 'an object')}, but this fortress reads version 1`, `render with the fortress that wrote it, or ${RESTORE}`);
     return { diagnostics };
   }
   for (const key of top.keys()) {
@@ -59,10 +59,9 @@ export function readLock(document: JsonDocument): { lock?: AddressLock; diagnost
   let network: Ipv4Network | undefined;
   const cidr = top.get('cidr');
   if (!top.has('cidr')) report('FT104', [], 'value', 'the lock file has no "cidr"', RESTORE);
-  else if (typeof cidr !== 'string') report('FT104', ['cidr'], 'value', `the lock's cidr must be a string such as "10.100.0.0/24", not ${describeJson(cidr)}`, RESTORE);
+  else if (typeof cidr !== 'string') report('FT104', ['cidr'], 'value', `the lock's cidr must be a string such as "10.100.0.0/24", not ${describeValue(cidr, 'an object')}`, RESTORE);
   else {
-    // parseIpv4Network reads the prefix with Number(), which would take "/0x18" or "/ 24".
-    const parsed = /\/\d{1,2}$/.test(cidr) ? parseIpv4Network(cidr) : 'invalid';
+    const parsed = parseIpv4Network(cidr);
     if (typeof parsed === 'string') report('FT117', ['cidr'], 'value', `the lock's cidr ${JSON.stringify(cidr)} is not an IPv4 network with room for hosts`, RESTORE);
     else network = parsed;
   }
@@ -91,7 +90,7 @@ export function readLock(document: JsonDocument): { lock?: AddressLock; diagnost
   for (const host of addresses ? Object.keys(addresses) : []) {
     const text = addresses![host];
     if (typeof text !== 'string') {
-      report('FT104', ['addresses', host], 'value', `the address of host ${JSON.stringify(host)} must be a string such as "10.100.0.1", not ${describeJson(text)}`, RESTORE);
+      report('FT104', ['addresses', host], 'value', `the address of host ${JSON.stringify(host)} must be a string such as "10.100.0.1", not ${describeValue(text, 'an object')}`, RESTORE);
       continue;
     }
     if (!HOST_NAME.test(host)) {
@@ -116,11 +115,11 @@ export function readLock(document: JsonDocument): { lock?: AddressLock; diagnost
       continue;
     }
     if (typeof host !== 'string') {
-      report('FT104', ['retired', text], 'value', `the host that held retired address ${JSON.stringify(text)} must be a host name, not ${describeJson(host)}`, RESTORE);
+      report('FT104', ['retired', text], 'value', `the host that held retired address ${JSON.stringify(text)} must be a host name, not ${describeValue(host, 'an object')}`, RESTORE);
       continue;
     }
     if (!HOST_NAME.test(host)) {
-      report('FT119', ['retired', text], 'value', `retired address ${text} names ${describeJson(host)}, which is not a host name`, `write the name of the host that held it, or ${RESTORE}`);
+      report('FT119', ['retired', text], 'value', `retired address ${text} names ${describeValue(host, 'an object')}, which is not a host name`, `write the name of the host that held it, or ${RESTORE}`);
     }
     const address = usableAddress(text, 'retired', text);
     const holder = address === undefined ? undefined : holders.get(address);
@@ -145,7 +144,7 @@ export function readLock(document: JsonDocument): { lock?: AddressLock; diagnost
       return undefined;
     }
     if (isObject(map)) return map;
-    report('FT104', [key], 'value', `the lock's ${key} must be an object, not ${describeJson(map)}`, RESTORE);
+    report('FT104', [key], 'value', `the lock's ${key} must be an object, not ${describeValue(map, 'an object')}`, RESTORE);
     return undefined;
   }
 }
@@ -163,14 +162,6 @@ function duplicateDiagnostic(duplicate: DuplicateKey): Diagnostic {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function describeJson(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  return `${typeof value} ${String(value)}`;
-}
 
 function ordered<T>(a: [T, SourceSpan], b: [T, SourceSpan]): [[T, SourceSpan], [T, SourceSpan]] {
   const before = a[1].start.line - b[1].start.line || a[1].start.col - b[1].start.col;

@@ -34,10 +34,13 @@ export function formatIpv4(address: number): string {
 export type NetworkProblem = 'invalid' | 'host-bits-set' | 'too-small';
 
 export function parseIpv4Network(cidr: string): Ipv4Network | NetworkProblem {
-  const [addressText, prefixText] = cidr.split('/');
-  const address = parseIpv4(addressText ?? '');
+  const slash = cidr.indexOf('/');
+  const address = parseIpv4(cidr.slice(0, Math.max(0, slash)));
+  const prefixText = cidr.slice(slash + 1);
+  // Decimal digits only: Number() would also take "", "0x18", " 24" or "8/24".
+  if (slash < 0 || address === undefined || !/^(0|[1-9][0-9]?)$/.test(prefixText)) return 'invalid';
   const prefixLength = Number(prefixText);
-  if (address === undefined || !Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > 32) return 'invalid';
+  if (prefixLength > 32) return 'invalid';
   // A /31 or /32 has no room for a hub and a spoke once network and broadcast are set aside.
   if (prefixLength > 30) return 'too-small';
   const size = 2 ** (32 - prefixLength);

@@ -66,6 +66,7 @@ load_profile() {
 	FORTRESS_HAPROXY_STOP='systemctl stop haproxy'
 	# The unit that loads the firewall at boot; a host without systemd loads it some other way.
 	FORTRESS_FIREWALL_ENABLE='[ ! -d /run/systemd/system ] || { systemctl daemon-reload && systemctl enable --quiet /etc/fortress/fortress-firewall.service; }'
+	FORTRESS_FIREWALL_DISABLE='[ ! -d /run/systemd/system ] || { systemctl disable --quiet fortress-firewall.service; systemctl daemon-reload; }'
 	local profile=/etc/fortress/profile owner_mode
 	[ -e "$profile" ] || return 0
 	owner_mode=$(stat -c '%u %a' "$profile")
@@ -85,7 +86,7 @@ take_lock() {
 	if [ -e "$STATE/lock" ] && ! lock_is_private; then
 		# Replaced once, under a lock on the directory itself, so two applies never replace it twice.
 		exec 8<"$STATE"
-		flock -w "$LOCK_WAIT" 8
+		flock -w "$LOCK_WAIT" 8 || refuse "another apply still holds $STATE after ${LOCK_WAIT}s"
 		lock_is_private || rm -rf "$STATE/lock"
 		exec 8<&-
 	fi
@@ -143,26 +144,26 @@ validate_staged() {
 	if [ "$WG_CLASS" != none ]; then
 		out=$(wg-quick strip "$STAGE$WG_CONF" 2>&1 >/dev/null) || refuse "validate: wg-quick cannot read the new $WG_CONF: $out"
 	fi
-	if [ "$FIREWALL_CHANGED" = 1 ] && [ -f "$STAGE$FW_FILE" ]; then
+	if [ "$FIREWALL_CHANGED" = 1 ]; then
 		command -v nft >/dev/null || refuse "validate: nft is not installed; install the nftables package"
 		out=$(nft -c -f "$STAGE$FW_FILE" 2>&1) || refuse "validate: nft -c rejects the new $FW_FILE: $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"
 	fi
 	say "step validated"
 }
 
-# The live table, not the file: what runs is what a rollback must bring back. No .nft kept: there was none.
+# The live table, not the file: what runs is what a rollback must bring back.
 fortress_table_live() { nft list tables 2>/dev/null | grep -qx 'table inet fortress'; }
 
 # Keep what is there now; nothing is installed unless all of it was kept.
-backup_failed() { rm -rf "$BACKUP"; refuse "backup: cannot keep $1 in $BACKUP; nothing was changed"; }
+backup_failed() { refuse "backup: cannot keep $1 in $BACKUP; nothing was changed"; }
 backup() {
-	local existing=() absent=() keys=() key rest
-	sort_file() { if [ -e "$2" ]; then existing+=("$2"); else absent+=("$2"); fi; }
-	each_file sort_file
+	local existing=() keys=() key rest
+	# A file absent before has no copy here: restoring from this tree removes it again.
+	keep_existing() { [ -e "$2" ] && existing+=("$2"); }
+	each_file keep_existing
 	[ ! -e "$BACKUP" ] || rm -rf "$BACKUP"
 	mkdir "$BACKUP" 2>/dev/null || backup_failed "anything (cannot create the directory)"
 	if ((${#existing[@]})); then cp -p --parents -- "${existing[@]}" "$BACKUP" 2>/dev/null || backup_failed "the previous files"; fi
-	printf '%s\n' "${absent[@]}" > "$BACKUP/.absent" || backup_failed "the list of absent files"
 	if [ "$SYSCTL_CHANGED" = 1 ]; then
 		while read -r key rest; do [[ $key == [a-z]* ]] && keys+=("$key"); done < "$STAGE/etc/sysctl.d/90-fortress.conf"
 		if ((${#keys[@]})); then sysctl -e "${keys[@]}" > "$BACKUP/.sysctl" 2>/dev/null || backup_failed "the kernel's current values"; fi
@@ -170,7 +171,6 @@ backup() {
 	if [ "$FIREWALL_CHANGED" = 1 ] && fortress_table_live; then
 		nft list table inet fortress > "$BACKUP/.nft" 2>/dev/null || backup_failed "the live firewall table"
 	fi
-	: > "$BACKUP/.complete" || backup_failed "its completion mark"
 	say "step backed-up"
 }
 
@@ -215,34 +215,41 @@ load_firewall() { # rendered | a saved listing | none (no table before)
 # One activation for both directions: $1 wireguard (none|live|restart|down); $2 sysctl: "-" for
 # nothing, "rendered" for the installed file, or saved kernel values to restore after the restored
 # file (which may lack some keys the new one set); $3 haproxy (none|start|reload|stop); $4 the
-# private key a live reload must keep; $5 firewall: "-" for nothing, else what load_firewall loads.
+# private key a live reload must keep; $5 firewall: "-" for nothing, else what load_firewall loads;
+# $6 the boot unit (-|enable|disable). Every step is tried even when one before it failed: a rollback
+# restores all it can, and a failure either way ends in a rollback or ROLLBACK FAILED.
 # Kernel settings go first, so an interface that comes up starts with them; the keys of the
 # interface itself exist only once it is up, so the host's own sysctl command runs after it. The
 # firewall matches interfaces by name, so it is in place before the interface comes up.
 activate() {
+	local rc=0
 	if [ "$2" != - ] && [ -f /etc/sysctl.d/90-fortress.conf ]; then sysctl -q -e -p /etc/sysctl.d/90-fortress.conf >/dev/null 2>&1; fi
-	if [ "${5:--}" != - ]; then load_firewall "$5" || return 1; fi
+	if [ "${5:--}" != - ]; then load_firewall "$5" || rc=1; fi
 	case "$1" in
-		live) if interface_up; then reload_wireguard "${4:-}" || return 1; else wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || return 1; fi ;;
+		live) if interface_up; then reload_wireguard "${4:-}" || rc=1; else wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || rc=1; fi ;;
 		restart)
-			if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || return 1; fi
-			wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || return 1 ;;
-		down) if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || return 1; fi ;;
+			if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || rc=1; fi
+			wg-quick up "$IFACE" >/dev/null 2>&1 9>&- || rc=1 ;;
+		down) if interface_up; then wg-quick down "$IFACE" >/dev/null 2>&1 || rc=1; fi ;;
 	esac
 	case "$2" in
 		-) ;;
-		rendered) eval "$FORTRESS_SYSCTL_APPLY" || return 1 ;;
+		rendered) eval "$FORTRESS_SYSCTL_APPLY" || rc=1 ;;
 		*)
-			if [ -f /etc/sysctl.d/90-fortress.conf ]; then eval "$FORTRESS_SYSCTL_APPLY" || return 1; fi
-			if [ -f "$2" ]; then sysctl -q -p "$2" || return 1; fi ;;
+			if [ -f /etc/sysctl.d/90-fortress.conf ]; then eval "$FORTRESS_SYSCTL_APPLY" || rc=1; fi
+			if [ -f "$2" ]; then sysctl -q -p "$2" || rc=1; fi ;;
 	esac
 	# Daemons started here run with 9>&-: otherwise they would hold the host's lock forever.
 	case "$3" in
-		start) eval "$FORTRESS_HAPROXY_START" 9>&- || return 1 ;;
-		reload) eval "$FORTRESS_HAPROXY_RELOAD" 9>&- || return 1 ;;
-		stop) eval "$FORTRESS_HAPROXY_STOP" >/dev/null 2>&1 9>&- || return 1 ;;
+		start) eval "$FORTRESS_HAPROXY_START" 9>&- || rc=1 ;;
+		reload) eval "$FORTRESS_HAPROXY_RELOAD" 9>&- || rc=1 ;;
+		stop) eval "$FORTRESS_HAPROXY_STOP" >/dev/null 2>&1 9>&- || rc=1 ;;
 	esac
-	if [ "$UNIT_CHANGED" = 1 ]; then eval "$FORTRESS_FIREWALL_ENABLE" >/dev/null 2>&1 9>&- || return 1; fi
+	case "${6:--}" in
+		enable) eval "$FORTRESS_FIREWALL_ENABLE" >/dev/null 2>&1 9>&- || rc=1 ;;
+		disable) eval "$FORTRESS_FIREWALL_DISABLE" >/dev/null 2>&1 9>&- || rc=1 ;;
+	esac
+	return $rc
 }
 
 tcp_connect() { timeout 2 bash -c "exec 3<>/dev/tcp/$HUB_ADDR/$VERIFY_PORT" 2>/dev/null; }
@@ -289,7 +296,7 @@ confirm() {
 
 # The inverse of this transaction's activation, with the files, kernel values and key found before it.
 rollback() {
-	local wg_back=none haproxy_back=none sysctl_back=- firewall_back=- ok=1
+	local wg_back=none haproxy_back=none sysctl_back=- firewall_back=- unit_back=- ok=1
 	trap '' EXIT TERM INT
 	say "step rolling-back"
 	install_from "$BACKUP" || ok=0
@@ -297,9 +304,12 @@ rollback() {
 		if [ "$had_interface" = 0 ]; then wg_back=down; elif [ "$WG_CLASS" = restart ] || ! interface_up; then wg_back=restart; else wg_back=live; fi
 	fi
 	[ "$SYSCTL_CHANGED" = 1 ] && sysctl_back="$BACKUP/.sysctl"
+	# No table kept: there was none before, and the rollback deletes the new one.
 	if [ "$FIREWALL_CHANGED" = 1 ]; then if [ -f "$BACKUP/.nft" ]; then firewall_back="$BACKUP/.nft"; else firewall_back=none; fi; fi
+	# The unit file is restored with the others: enabled again if it was there, disabled if it was not.
+	if [ "$UNIT_CHANGED" = 1 ]; then if [ -f /etc/fortress/fortress-firewall.service ]; then unit_back=enable; else unit_back=disable; fi; fi
 	case "$HAPROXY_ACTION" in start) haproxy_back=stop ;; stop) haproxy_back=start ;; reload) haproxy_back=reload ;; esac
-	activate "$wg_back" "$sysctl_back" "$haproxy_back" "$live_private" "$firewall_back" || ok=0
+	activate "$wg_back" "$sysctl_back" "$haproxy_back" "$live_private" "$firewall_back" "$unit_back" || ok=0
 	rm -rf "$STAGE"
 	if [ "$ok" = 1 ]; then
 		rm -rf "$BACKUP"
@@ -336,7 +346,8 @@ main() {
 	trap 'die "stopped by SIGINT"' INT
 	install_from "$STAGE" || die "install: cannot install the new files"
 	say "step installed"
-	activate "$WG_CLASS" "$([ "$SYSCTL_CHANGED" = 1 ] && echo rendered || echo -)" "$HAPROXY_ACTION" "" "$([ "$FIREWALL_CHANGED" = 1 ] && echo rendered || echo -)" || die "activation failed"
+	activate "$WG_CLASS" "$([ "$SYSCTL_CHANGED" = 1 ] && echo rendered || echo -)" "$HAPROXY_ACTION" "" \
+		"$([ "$FIREWALL_CHANGED" = 1 ] && echo rendered || echo -)" "$([ "$UNIT_CHANGED" = 1 ] && echo enable || echo -)" || die "activation failed"
 	say "step activated"
 	verify
 	confirm

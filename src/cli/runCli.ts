@@ -33,38 +33,44 @@ import { initCommand } from '../init/init.js';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   // `init` has its own arguments ([dir] [--force]) and works where there is no topology yet.
-  if (argv[0] === 'init') return initCommand(argv.slice(1), io);
+  if (argv[0] === 'init') return reportingFailures(io, 'text', async () => initCommand(argv.slice(1), io));
   const { options, diagnostics: usage, format } = parseOptions(argv);
   if (!options) return reportUsage(usage, format, io, { summary: SEE_HELP });
-  return runCommand(options, options.defaultPaths ? { ...io, cwd: findRepositoryRoot(io.cwd, options.topology) } : io, format);
+  const scoped = options.defaultPaths ? { ...io, cwd: findRepositoryRoot(io.cwd, options.topology) } : io;
+  return reportingFailures(scoped, format, () => runCommand(options, scoped));
 }
 
-async function runCommand(options: CliOptions, io: CliIo, format: DiagnosticFormat): Promise<number> {
+/** The one catch-all: a user's or the file system's problem is a diagnostic (exit 2), anything else a bug. */
+async function reportingFailures(io: CliIo, format: DiagnosticFormat, run: () => Promise<number>): Promise<number> {
   try {
-    switch (options.command) {
-      case 'help':
-        io.stdout(options.helpFor ? commandHelp(options.helpFor) : USAGE);
-        return EXIT_OK;
-      case 'version':
-        io.stdout(`fortress ${VERSION}\n`);
-        return EXIT_OK;
-      case 'validate':
-        return await validateCommand(options, io);
-      case 'render':
-        return await renderCommand(options, io);
-      case 'diff':
-        return await diffCommand(options, io);
-      case 'apply':
-        return await applyCommand(options, io);
-      case 'keys':
-        return await keysBootstrapCommand(options, io);
-    }
+    return await run();
   } catch (cause) {
     if (cause instanceof InputError) return reportUsage([commandLineError(cause.code, cause.message, cause.hint)], format, io);
     if (isFileSystemError(cause)) return reportUsage([commandLineError('FT510', describeFileSystemError(cause, io.cwd))], format, io);
     const detail = cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
     io.stderr(`fortress: internal error, this is a bug in fortress. Please report it with the command you ran and this output:\n${detail}\n`);
     return EXIT_USAGE;
+  }
+}
+
+async function runCommand(options: CliOptions, io: CliIo): Promise<number> {
+  switch (options.command) {
+    case 'help':
+      io.stdout(options.helpFor ? commandHelp(options.helpFor) : USAGE);
+      return EXIT_OK;
+    case 'version':
+      io.stdout(`fortress ${VERSION}\n`);
+      return EXIT_OK;
+    case 'validate':
+      return await validateCommand(options, io);
+    case 'render':
+      return await renderCommand(options, io);
+    case 'diff':
+      return await diffCommand(options, io);
+    case 'apply':
+      return await applyCommand(options, io);
+    case 'keys':
+      return await keysBootstrapCommand(options, io);
   }
 }
 
@@ -209,7 +215,8 @@ async function applyCommand(options: CliOptions, io: CliIo): Promise<number> {
   const drift = findDrift(paths.out, compiled.files, paths.lock, compiled.lockText);
   const refusals = [...driftDiagnostics(drift, paths.lock, io.cwd), ...applyPreconditions(compiled.model, compiled.locate, options.hosts)];
   if (refusals.length > 0) {
-    const summary = drift.length > 0 ? driftSummary(refusals.length, 'commit the result, then apply') : undefined;
+    // The drift line speaks for drift only: with other refusals too, the plain count says it all.
+    const summary = drift.length > 0 && drift.length === refusals.length ? driftSummary(drift.length, 'commit the result, then apply') : undefined;
     return reportInvalid(refusals, options, io, summary === undefined ? {} : { summary });
   }
 

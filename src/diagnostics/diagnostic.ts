@@ -43,6 +43,19 @@ export function wholeFile(file: string): SourceSpan {
   return { file, start: { line: 1, col: 1 }, end: { line: 1, col: 1 } };
 }
 
+export function warning(code: DiagnosticCode, span: SourceSpan, message: string, hint?: string): Diagnostic {
+  return { ...error(code, span, message, hint), severity: 'warning' };
+}
+
+/** A value a user wrote, as a message names it: "a list", "a mapping" (an "object" in JSON), a quoted string, "number 3". */
+export function describeValue(value: unknown, mapping = 'a mapping'): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return mapping;
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  return `${typeof value} ${String(value)}`;
+}
+
 /** Orders diagnostics by file, then position, so output is stable whatever order the rules ran in. Command-line problems come first. */
 export function sortDiagnostics<D extends AnyDiagnostic>(diagnostics: readonly D[]): D[] {
   return [...diagnostics].sort(

@@ -60,7 +60,6 @@ export function writeRenderedTree(
   lockPath: string,
   lockText: string,
   drift: readonly Drift[],
-  { trashDir = tmpdir() }: { trashDir?: string } = {},
 ): RenderedTreeWrite {
   const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const staging = `${outDir}.tmp-${suffix}`;
@@ -114,7 +113,7 @@ export function writeRenderedTree(
     throw cause;
   }
   renameSync(stagingLock, lockPath);
-  return hadPrevious ? discardPrevious(previous, join(trashDir, `fortress-${basename(previous)}`)) : {};
+  return hadPrevious ? discardPrevious(previous, join(tmpdir(), `fortress-${basename(previous)}`)) : {};
 }
 
 /**

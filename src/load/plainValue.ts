@@ -35,6 +35,8 @@ export function toPlainValue(doc: Document.Parsed): unknown {
   const objectOf = (pairs: readonly Pair[]): Record<string, unknown> => {
     const object: Record<string, unknown> = {};
     for (const pair of pairs) {
+      // An anchored key (`&a name: …`) is a value an alias elsewhere may name.
+      if (isScalar(pair.key) && pair.key.anchor) valueOf(pair.key);
       const key = keyOf(pair.key);
       // Assignment creates an own property for every name but one: __proto__ would set the prototype.
       if (key === '__proto__') Object.defineProperty(object, key, { value: valueOf(pair.value), writable: true, enumerable: true, configurable: true });

@@ -50,14 +50,22 @@ export interface Review {
  */
 export function buildReview(base: TreeSnapshot, head: TreeSnapshot, committed?: CommittedTrees): Review {
   const files = compareFiles(base, head);
-  const filesOf = (kind: 'host' | 'site', name: string) => files.filter((f) => f.owner.kind === kind && f.owner.name === name);
+  // Grouped once: a review of 1,000 hosts must not scan every file (or the manifest) once per host.
+  const byOwner = new Map<string, FileChange[]>();
+  for (const f of files) {
+    const key = `${f.owner.kind} ${f.owner.name}`;
+    byOwner.set(key, [...(byOwner.get(key) ?? []), f]);
+  }
+  const filesOf = (kind: 'host' | 'site', name: string) => byOwner.get(`${kind} ${name}`) ?? [];
+  const wireguardBefore = wireguardFiles(base);
+  const wireguardAfter = wireguardFiles(head);
 
   const hostNames = new Set([...Object.keys(base.manifest?.hosts ?? {}), ...Object.keys(head.manifest?.hosts ?? {})]);
   for (const f of files) if (f.owner.kind === 'host') hostNames.add(f.owner.name);
   const hosts: HostReview[] = [];
   for (const host of [...hostNames].sort()) {
     const own = filesOf('host', host);
-    const summary = summarizeHost(host, base.manifest, head.manifest, own.length > 0, { before: wireguardFile(base, host), after: wireguardFile(head, host) });
+    const summary = summarizeHost(host, base.manifest, head.manifest, own.length > 0, { before: wireguardBefore.get(host), after: wireguardAfter.get(host) });
     if (own.length > 0 || summary.change !== 'changed' || summary.summary.length > 0) hosts.push({ host, ...summary, files: own });
   }
   const siteSummaries = new Map(siteChanges(base.manifest, head.manifest));
@@ -91,9 +99,14 @@ export function buildReview(base: TreeSnapshot, head: TreeSnapshot, committed?: 
   };
 }
 
-function wireguardFile(tree: TreeSnapshot, host: string): string | undefined {
-  const entry = tree.manifest?.files.find((f) => f.host === host && f.reload === 'wireguard');
-  return entry && tree.files.get(entry.path);
+/** Each host's wg-quick file in a tree, by host. */
+function wireguardFiles(tree: TreeSnapshot): Map<string, string> {
+  const byHost = new Map<string, string>();
+  for (const entry of tree.manifest?.files ?? []) {
+    const content = entry.host !== undefined && entry.reload === 'wireguard' ? tree.files.get(entry.path) : undefined;
+    if (content !== undefined) byHost.set(entry.host!, content);
+  }
+  return byHost;
 }
 
 export function hasChanges(review: Review): boolean {

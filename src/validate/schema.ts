@@ -1,6 +1,6 @@
 // JSON Schema validation with ajv, each error mapped back to the YAML node it is about.
 import type { ErrorObject } from 'ajv';
-import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { describeValue, error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { DiagnosticCode } from '../diagnostics/catalogue.js';
 import type { Locate, PathSegment } from '../load/sourceDocument.js';
 import { closestName, didYouMean } from './suggest.js';
@@ -99,14 +99,6 @@ const PLAIN_KEY = /^[A-Za-z0-9_.-]+$/;
 /** A user's key in a message: as JSON, so control characters show as escapes instead of breaking the line. */
 function quote(key: string): string {
   return JSON.stringify(key.length > 80 ? `${key.slice(0, 77)}...` : key);
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  return `${typeof value} ${String(value)}`;
 }
 
 function article(type: string): string {

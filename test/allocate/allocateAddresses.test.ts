@@ -134,3 +134,12 @@ describe('allocateAddresses', () => {
     );
   });
 });
+
+describe('parseIpv4Network', () => {
+  test.each(['10.0.0.0/8/24', '10.0.0.0/', '10.0.0.0', '10.0.0.0/0x18', '10.0.0.0/ 24', '10.0.0.0/024', '10.0.0.0/33', '10.1/16'])('refuses %s', (cidr) => {
+    expect(parseIpv4Network(cidr)).toBe('invalid');
+  });
+  test('reads a network', () => {
+    expect(parseIpv4Network('10.100.0.0/24')).toMatchObject({ cidr: '10.100.0.0/24', prefixLength: 24 });
+  });
+});

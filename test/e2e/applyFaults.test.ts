@@ -121,6 +121,9 @@ describe('the controller can vanish at any moment', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const last = await settled(spoke);
     expect(last).not.toContain('running');
+    // Killed once its transaction ran, the host must have rolled back; killed right after the upload,
+    // the transaction may not have started at all.
+    if (event !== 'uploaded') expect(last).toMatch(/ rolled-back /);
     expect(await managedFiles(spoke)).toBe(before);
     expect(await sh(spoke, 'sysctl -n net.ipv4.tcp_fin_timeout')).not.toBe(String(value));
     expect(await reachesHub(spoke)).toBe(true);
@@ -588,5 +591,25 @@ describe('the firewall', () => {
     const dry = await fortress('apply', '--dry-run', '--hosts', spoke.name);
     expect(dry.code, dry.stderr).toBe(0); // SSH works again
     await restoreBaseline();
+  }, 90_000);
+
+  test('the same on a host that had no table and no boot unit: the rollback deletes the table and disables the unit again', async () => {
+    const unit = '/etc/fortress/fortress-firewall.service';
+    await sh(spoke, `nft delete table inet fortress && mv ${unit} /root/unit.kept && rm -f /run/unit-*`);
+    // The lab has no systemd: the profile's hooks leave marks where systemctl enable and disable would act.
+    await writeProfile(spoke, { FORTRESS_FIREWALL_ENABLE: 'touch /run/unit-enabled', FORTRESS_FIREWALL_DISABLE: 'touch /run/unit-disabled' });
+    await shadowNft(spoke, 'if [ "$1" = -f ] && [ "$2" = /etc/fortress/firewall.nft ]; then /usr/sbin/nft "$@" && /usr/sbin/nft insert rule inet fortress input tcp dport 22 drop; exit $?; fi');
+    try {
+      await renderTopology(postgresClients([balancer.name]));
+      await expectUnconfirmedRollback(spoke);
+      expect(await sh(spoke, 'nft list tables')).not.toContain('inet fortress');
+      expect(await sh(spoke, `test -e ${unit} && echo present || echo absent; ls /run | grep unit- | sort`)).toBe('absent\nunit-disabled\nunit-enabled');
+    } finally {
+      await unshadowNft(spoke);
+      await writeProfile(spoke);
+      await sh(spoke, `test -e ${unit} || mv /root/unit.kept ${unit}; rm -f /root/unit.kept /run/unit-*; nft -f /etc/fortress/firewall.nft`);
+    }
+    await restoreBaseline();
+    expect((await apply('--hosts', spoke.name)).code).toBe(0);
   }, 90_000);
 });

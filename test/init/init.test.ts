@@ -95,6 +95,15 @@ describe('fortress init', () => {
     expect((await repo.run('init', 'a', 'b')).code).toBe(2);
     expect(repo.snapshot()).toEqual({});
   });
+
+  test('a directory that is a file is a clean error, not a stack trace', async () => {
+    const repo = newRepo();
+    repo.write('README', 'not a directory\n');
+    const run = await repo.run('init', 'README');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^fortress: error FT510: cannot \w+ README\/\S+: not a directory\n/);
+    expect(run.stderr).not.toMatch(/^\s+at |internal error/m);
+  });
 });
 
 describe('what init writes', () => {

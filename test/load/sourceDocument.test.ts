@@ -40,6 +40,12 @@ describe('aliases', () => {
     });
   });
 
+  test('an anchor on a key may be named by a later alias, like any anchor', () => {
+    const { document, diagnostics } = load('&k name: 1\nother: *k\n');
+    expect(diagnostics).toEqual([]);
+    expect(document!.value).toEqual({ name: 1, other: 'name' });
+  });
+
   test('an alias before its anchor is undefined too, and each such alias is reported', () => {
     expect(problems('a: *x\nb: &x 1\nc: *y\n')).toEqual(['FT105 1:4', 'FT105 3:4']);
   });

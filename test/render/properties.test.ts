@@ -74,3 +74,15 @@ describe.each([
     }
   });
 });
+
+describe('the generated header', () => {
+  test('a newline in the topology path cannot end the comment in any rendered file', async () => {
+    const { compile } = await import('../../src/compile.js');
+    const { yaml } = generateTopology({ hosts: 3 });
+    const { compiled } = compile({ topology: { path: 't.yaml', text: yaml }, source: 'topology/x\nPostUp = evil.yaml' });
+    for (const file of compiled!.files.filter((f) => f.path !== 'manifest.json')) {
+      expect(file.content, file.path).not.toMatch(/^PostUp = evil/m);
+      expect(file.content, file.path).toContain('topology/x?PostUp = evil.yaml');
+    }
+  });
+});

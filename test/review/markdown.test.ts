@@ -81,6 +81,14 @@ describe('hostile names in a review', () => {
     for (const row of outsideFences.split('\n').filter((l) => l.startsWith('| '))) expect(row.split(/(?<!\\)\|/).length).toBe(6);
   });
 
+  test('text in colour: a colour code in a committed file is shown, not obeyed', () => {
+    const concealing: Review = { ...review, hosts: [{ ...review.hosts[0]!, host: 'a', summary: ['x'], files: [{ path: 'hosts/a/etc/x', change: 'added', owner: { kind: 'host', name: 'a' }, patch: '+\u001b[8mhidden\n', linesAdded: 1, linesRemoved: 0 }] }] };
+    const text = formatReviewText(concealing, { color: true });
+    expect(text).toContain('\\x1b[8mhidden');
+    expect(text).not.toContain('\u001b[8m');
+    expect(text).toContain('\u001b['); // our own colours still
+  });
+
   test('text: no terminal escape sequence but colours', () => {
     const text = formatReviewText(review, { color: false });
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);

@@ -41,7 +41,7 @@ const unitTemplate = loadTemplate<UnitTemplate>(new URL('./fortress-firewall.ser
 export function renderFirewall(model: TopologyModel, host: HostModel, context: RenderContext): RenderedFile[] {
   // The header is the only text here fortress does not check (the topology's path): a newline in it
   // must not end the comment.
-  const header = generatedHeader(context.source, model.name).replace(/[\u0000-\u001f\u007f]/g, '?');
+  const header = generatedHeader(context.source, model.name);
   const firewall = host.firewall;
   const mesh = model.mesh;
   const rolesOf = hostRoles(model);

@@ -1,5 +1,5 @@
 // Every host has a valid WireGuard public key of its own, and none looks like a pasted private key.
-import { error, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import { error, warning, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { entriesOf, type SemanticRule } from './rule.js';
 
 export const checkPublicKeys: SemanticRule = (topology, locate) => {
@@ -19,13 +19,14 @@ export const checkPublicKeys: SemanticRule = (topology, locate) => {
       keyOwner.set(host.publicKey, name);
     }
     if (looksLikePrivateKey(host.publicKey)) {
-      diagnostics.push({
-        code: 'FT328',
-        severity: 'warning',
-        message: `publicKey of host "${name}" looks like a WireGuard private key: its bytes have the shape of a clamped X25519 private key, as about 1 in 16 public keys do by chance`,
-        span: locate(path),
-        hint: `check on the host that \`wg pubkey < /etc/wireguard/${interfaceName}.key\` prints this value; if it does not, this is the private key: it is now exposed, so make a new key pair on the host`,
-      });
+      diagnostics.push(
+        warning(
+          'FT328',
+          locate(path),
+          `publicKey of host "${name}" looks like a WireGuard private key: its bytes have the shape of a clamped X25519 private key, as about 1 in 16 public keys do by chance`,
+          `check on the host that \`wg pubkey < /etc/wireguard/${interfaceName}.key\` prints this value; if it does not, this is the private key: it is now exposed, so make a new key pair on the host`,
+        ),
+      );
     }
   }
   return diagnostics;
