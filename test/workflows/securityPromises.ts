@@ -1,8 +1,8 @@
-// The security promises of our GitHub workflows, as checks over their parsed YAML. Each check
-// returns the problems it finds (empty when the promise holds), so the tests can show both that
-// the workflows keep every promise and that each check fails when a workflow breaks it.
+// The security promises of our GitHub workflows and of our action (action.yml), as checks over their
+// parsed YAML. Each check returns the problems it finds (empty when the promise holds), so the tests
+// can show both that the workflows keep every promise and that each check fails when a workflow breaks it.
 import { posix } from 'node:path';
-import { isScalar, parse, parseDocument, visit } from 'yaml';
+import { isScalar, parse, parseDocument, stringify, visit } from 'yaml';
 
 export interface Step {
   id?: string;
@@ -256,5 +256,78 @@ export function reviewJobProblems(workflow: Workflow, jobName = 'review'): strin
     }
   }
   if (reviews !== 1) problems.push(`${where} has ${reviews} steps running the base branch's fortress diff --base --format markdown in the pull request's checkout, not one`);
+  return problems;
+}
+
+/** A changed copy of a parsed workflow or action, written back as YAML (comments are not kept). */
+export function changedCopy<T>(text: string, change: (parsed: T) => void): T {
+  const parsed = structuredClone(parse(text) as T);
+  change(parsed);
+  return parse(stringify(parsed)) as T;
+}
+
+/** A composite action's metadata (action.yml): what it takes, and the steps it runs in the caller's job. */
+export interface Action {
+  name: string;
+  description: string;
+  inputs?: Record<string, { description?: string; required?: boolean; default?: string }>;
+  runs: { using: string; steps?: Step[] };
+}
+
+export const parseAction = (text: string): Action => parse(text) as Action;
+
+/** The action's steps as the one job of a workflow, so that the workflows' checks read them too. */
+export const actionAsWorkflow = (action: Action): Workflow => ({ on: 'workflow_call', jobs: { runs: { steps: action.runs?.steps ?? [] } } });
+/** Their findings, named as in action.yml: `runs.steps[2]`, not `jobs.runs.steps[2]`. */
+const namedInAction = (problems: string[]) => problems.map((problem) => problem.replace(/^jobs\.runs\./, 'runs.'));
+
+/** Only a composite action runs its steps in the caller's job, over the caller's checkout. */
+export function notComposite(action: Action): string[] {
+  return action.runs?.using === 'composite' ? [] : [`runs.using is ${JSON.stringify(action.runs?.using)}, not composite`];
+}
+
+/** A composite action's script has no default shell: the runner refuses an action whose run step names none. */
+export function scriptsWithoutShell(action: Action): string[] {
+  return (action.runs?.steps ?? []).flatMap((step, index) => (typeof step.run === 'string' && !step.shell ? [`runs.steps[${index}]: a script without shell`] : []));
+}
+
+/** `${{ inputs.… }}` inside a script is pasted into it before it runs, like any expression: inputs come in through env. */
+export const expressionsInActionScripts = (action: Action): string[] => namedInAction(expressionsInScripts(actionAsWorkflow(action)));
+
+/** The promises every workflow keeps that apply to an action's steps, and its own shape. */
+export function actionProblems(text: string): string[] {
+  const action = parseAction(text);
+  return [
+    ...notComposite(action),
+    ...unpinnedActions(text),
+    ...namedInAction(checkoutsKeepingCredentials(actionAsWorkflow(action))),
+    ...expressionsInActionScripts(action),
+    ...scriptsWithoutShell(action),
+  ];
+}
+
+/**
+ * The action's deploy key, as apply.yml's: from its input into the environment of the one step that
+ * writes it (umask 077), on disk only for the steps that use it, removed by an `always()` step right
+ * after them, and gone before any artifact is uploaded.
+ */
+export function actionKeyProblems(action: Action, users: readonly string[] = ['apply', 'status']): string[] {
+  const steps = action.runs?.steps ?? [];
+  const problems: string[] = [];
+  const secretIn = (step: Step) => Object.values({ ...step.env, ...step.with }).some((value) => /\binputs\.ssh-private-key\b/.test(String(value)));
+  const writeKey = steps.findIndex((step) => step.env?.FORTRESS_SSH_PRIVATE_KEY === '${{ inputs.ssh-private-key }}');
+  const removeKey = steps.findIndex((step) => /^rm -f "\$RUNNER_TEMP\/fortress_ssh_key"$/.test(step.run?.trim() ?? ''));
+  if (writeKey < 0) problems.push('no step writes the key from inputs.ssh-private-key');
+  else if (!steps[writeKey]!.run?.includes('umask 077')) problems.push('the key is written without umask 077');
+  if (steps.filter(secretIn).length > 1) problems.push('the key reaches more than the one step that writes it');
+  if (removeKey < 0) problems.push('no step removes the key');
+  else if (!/^(\$\{\{\s*)?always\(\)(\s*\}\})?$/.test(steps[removeKey]!.if?.trim() ?? '')) problems.push('the key removal does not run if: always()');
+  if (writeKey >= 0 && removeKey >= 0) {
+    const onDisk = steps.slice(writeKey + 1, removeKey).map((step) => step.id ?? step.name ?? step.uses ?? step.run);
+    if (JSON.stringify(onDisk) !== JSON.stringify(users)) problems.push(`the key is on disk for ${JSON.stringify(onDisk)}, not for ${JSON.stringify(users)} alone`);
+  }
+  steps.forEach((step, index) => {
+    if (step.uses?.startsWith('actions/upload-artifact@') && (removeKey < 0 || index < removeKey)) problems.push(`runs.steps[${index}] uploads an artifact while the key is on disk`);
+  });
   return problems;
 }
