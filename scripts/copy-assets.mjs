@@ -1,7 +1,9 @@
-// Does what tsc does not: copies the handlebars templates next to their renderers, the remote shell
+// Does what tsc does not: copies the handlebars templates next to their renderers (and precompiles them), the remote shell
 // scripts next to apply, init's templates next to init, and the generated JavaScript (the schema validator) next to its importer.
-import { chmodSync, cpSync, readdirSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { TEMPLATE_OPTIONS } from '../dist/render/template.js';
 
 const copy = (from, to, wanted) => {
   for (const entry of readdirSync(from, { withFileTypes: true })) {
@@ -10,6 +12,16 @@ const copy = (from, to, wanted) => {
   }
 };
 copy('src/render', 'dist/render', (name) => name.endsWith('.hbs'));
+// Each template also precompiled beside itself, so that a render loads only handlebars' runtime.
+const handlebars = createRequire(import.meta.url)('handlebars');
+const precompile = (dir) => {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) precompile(path);
+    else if (entry.name.endsWith('.hbs')) writeFileSync(`${path}.cjs`, `module.exports = ${handlebars.precompile(readFileSync(path, 'utf8'), TEMPLATE_OPTIONS)};\n`);
+  }
+};
+precompile('dist/render');
 copy('src/validate', 'dist/validate', (name) => name.endsWith('.js'));
 copy('src/apply', 'dist/apply', (name) => name.endsWith('.sh'));
 // What `fortress init` writes into a repository: copied whole, read at run time beside init.js.

@@ -1,5 +1,7 @@
 // Diagnostics as text for people, JSON for programs, and GitHub workflow commands for annotations.
-import type { AnyDiagnostic } from '../diagnostics/diagnostic.js';
+import { wholeFile, type AnyDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import type { Drift } from '../emit/renderedTree.js';
+import { displayPath } from './displayPath.js';
 import { annotation, commandSafeJson, neutralizeWorkflowCommands } from './workflowCommands.js';
 
 export type DiagnosticFormat = 'text' | 'json' | 'github';
@@ -47,4 +49,23 @@ function countLine(diagnostics: readonly AnyDiagnostic[]): string {
   const parts = [`${errors} error${errors === 1 ? '' : 's'}`];
   if (warnings > 0) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'}`);
   return parts.join(', ');
+}
+
+// Drift between the topology and rendered/ (or the lock) as diagnostics, one per file, so that
+// `render --check` and apply's refusal print like every other problem: as text, JSON or annotations.
+/** The text format's last line under drift: the count, and what to do. */
+export function driftSummary(count: number, then = 'commit the result'): string {
+  return `${count} error${count === 1 ? '' : 's'}: rendered/ or the lock is not what the topology renders; run \`fortress render\` and ${then}`;
+}
+
+export function driftDiagnostics(drift: readonly Drift[], lockPath: string, cwd: string): Diagnostic[] {
+  return drift.map((d): Diagnostic => {
+    const span = wholeFile(displayPath(cwd, d.path));
+    if (d.path === lockPath) {
+      return { code: 'FT604', severity: 'error', span, message: d.kind === 'missing' ? 'the lock file is missing' : 'the lock file differs from what a render would write' };
+    }
+    if (d.kind === 'changed') return { code: 'FT601', severity: 'error', span, message: 'out of date: this file differs from what the topology renders' };
+    if (d.kind === 'missing') return { code: 'FT602', severity: 'error', span, message: 'missing: the topology renders this file' };
+    return { code: 'FT603', severity: 'error', span, message: 'not produced by the topology: render would remove this file' };
+  });
 }

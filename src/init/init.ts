@@ -3,22 +3,7 @@
 // and fortress's temporary names into .gitignore. Refuses to overwrite anything unless --force.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../cli/io.js';
-
-export const INIT_USAGE = `Usage: fortress init [dir] [--force]
-
-Writes, into the repository at dir (default: the current directory):
-  topology/topology.yaml           a commented starting topology (with example keys to replace)
-  .github/workflows/review.yml     the pull-request review, run with this repository's pinned fortress
-  .github/workflows/apply.yml      the apply on every merge to main
-  docs/fortress.md                 what the runner, the hosts and the repository settings need
-and appends fortress's temporary names and node_modules/ to .gitignore when they are missing.
-
-Options:
-  --force     overwrite files that already exist
-  -h, --help  show this help
-`;
+import { EXIT_FAILED, EXIT_OK, type CliIo } from '../cli/io.js';
 
 /** Where each template goes, relative to the repository. */
 export const INIT_FILES: readonly { template: string; path: string }[] = [
@@ -33,25 +18,8 @@ export const GITIGNORE_ENTRIES = ['*.tmp-*', '*.old-*', 'node_modules/'] as cons
 
 const templatesDir = new URL('./templates/', import.meta.url);
 
-export function initCommand(argv: readonly string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (cause) {
-    io.stderr(`fortress init: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}\nrun \`fortress init --help\` for its options\n`);
-    return EXIT_USAGE;
-  }
-  if (parsed.values.help) {
-    io.stdout(INIT_USAGE);
-    return EXIT_OK;
-  }
-  if (parsed.positionals.length > 1) {
-    io.stderr(`fortress init: takes at most one directory, got ${parsed.positionals.length}\nrun \`fortress init --help\` for its options\n`);
-    return EXIT_USAGE;
-  }
-  const root = resolve(io.cwd, parsed.positionals[0] ?? '.');
-  const force = parsed.values.force === true;
-
+/** Writes the starting files into the repository at root; refuses (exit 1) to overwrite any unless force. */
+export function initRepository(root: string, force: boolean, io: CliIo): number {
   const existing = INIT_FILES.filter((file) => existsSync(join(root, file.path)));
   if (existing.length > 0 && !force) {
     io.stderr(
