@@ -3,6 +3,7 @@
 // through the new configuration; if it cannot, the hub rolls back and nothing else is touched. Then
 // the rest of the fleet in parallel, at most `concurrency` at a time.
 import { executeHost, readHost, target, type ApplyEnvironment, type Confirmation, type HostApplyOptions, type HostJob, type HostResult, type ReadHost } from './applyHost.js';
+import { inParallel } from './inParallel.js';
 import { asRoot, shellQuote } from './remoteScripts.js';
 import { remoteText } from './remoteText.js';
 
@@ -104,17 +105,4 @@ async function probeThroughTunnel(canary: ReadHost, hub: ReadHost, env: ApplyEnv
 
 function inOrder(plan: readonly ReadHost[], results: ReadonlyMap<string, HostResult>): HostResult[] {
   return plan.map((h) => results.get(h.job.host) ?? h.result!);
-}
-
-async function inParallel<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      out[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
-  return out;
 }

@@ -1,5 +1,6 @@
 // apply's plan and results, for a terminal, a GitHub step summary and machines. Every message from a
 // host was made plain text by remoteText; markdown escapes it once more for its own syntax.
+import type { PresharedKeyReport } from './presharedKeys.js';
 import type { HostResult } from './applyHost.js';
 
 const columns = ['host', 'changed files', 'disruption', 'result', 'rtt', 'time'] as const;
@@ -51,11 +52,12 @@ export function formatApplyPlan(results: readonly HostResult[]): string {
     .join('');
 }
 
-export function formatApplyJson(results: readonly HostResult[], dryRun: boolean) {
-  const failed = results.some((r) => !['unchanged', 'planned', 'applied'].includes(r.result));
+export function formatApplyJson(results: readonly HostResult[], dryRun: boolean, presharedKeys?: PresharedKeyReport) {
+  const failed = results.some((r) => !['unchanged', 'planned', 'applied'].includes(r.result)) || (presharedKeys?.failed.length ?? 0) > 0;
   return {
     ok: !failed,
     dryRun,
+    ...(presharedKeys && { presharedKeys: { keyedPairs: presharedKeys.keyed, failed: presharedKeys.failed } }),
     hosts: results.map(({ plan, ...r }) => ({
       ...r,
       ...(plan && {
@@ -65,6 +67,14 @@ export function formatApplyJson(results: readonly HostResult[], dryRun: boolean)
       }),
     })),
   };
+}
+
+/** The preshared-key phase in words: pairs keyed (or to key) and hosts it could not reach. */
+export function summarizePresharedKeys(report: PresharedKeyReport, dryRun: boolean): string {
+  const pairs = `${report.keyed.length} pair${report.keyed.length === 1 ? '' : 's'}`;
+  const lines = [`preshared keys: ${report.keyed.length === 0 ? 'every pair has its key' : `${pairs} ${dryRun ? 'would get' : 'got'} a new key`}`];
+  for (const f of report.failed) lines.push(`preshared keys: ${f.host}: ${f.message}`);
+  return `${lines.join('\n')}\n`;
 }
 
 export function summarizeResults(results: readonly HostResult[]): string {

@@ -15,11 +15,6 @@ import type { HostJob } from './applyHost.js';
  */
 export function applyPreconditions(model: TopologyModel, locate: Locate, only?: readonly string[]): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  if (model.mesh.presharedKeys) {
-    diagnostics.push(
-      error('FT522', locate(['mesh', 'presharedKeys'], 'key'), 'apply does not distribute preshared keys yet, and would leave the hosts without them', 'set mesh.presharedKeys: false, or install the preshared keys on the hosts yourself'),
-    );
-  }
   for (const name of only ?? []) {
     const unknown = unknownHost(model, locate, name, '--hosts names');
     if (unknown) diagnostics.push(unknown);
@@ -55,9 +50,11 @@ export function hostJobs(model: TopologyModel, manifest: Manifest, files: Readon
         publicKey: host.publicKey,
         meshAddress: host.meshAddress,
         interfaceName: model.mesh.interface,
+        // Only files with a path on the host: its cloud-init.yaml is first-boot user-data, which stays
+        // in the repository for Terraform and is never installed.
         files: manifest.files
-          .filter((f) => f.host === host.name)
-          .map((f) => ({ path: f.path, hostPath: f.hostPath!, mode: f.mode, reload: f.reload, sha256: f.sha256, content: files.get(f.path)! })),
+          .filter((f): f is typeof f & { hostPath: string } => f.host === host.name && f.hostPath !== undefined)
+          .map((f) => ({ path: f.path, hostPath: f.hostPath, mode: f.mode, reload: f.reload, sha256: f.sha256, content: files.get(f.path)! })),
       };
       if (host.ssh) job.ssh = host.ssh;
       if (anchor && anchor !== host) job.verify = { publicKey: anchor.publicKey, address: anchor.meshAddress, port: verifyPort(anchor) };

@@ -8,6 +8,7 @@ const READ_STATE = body('readState.sh');
 const START = body('start.sh');
 const TRANSACTION = body('transaction.sh');
 const DECIDE = body('decide.sh');
+const PRESHARED_KEYS = body('presharedKeys.sh');
 
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
@@ -74,6 +75,11 @@ export function startScript(variables: { TX: string; STAGE: string; UPLOADED_AS:
 
 export function decideScript(variables: { STAGE: string; DECISION: string }): string {
   return withVariables(variables, DECIDE);
+}
+
+/** The preshared-key script: list hashes, stage new keys (sent in the script's text), or commit them. */
+export function presharedKeysScript(variables: { DIR: string; IFACE: string } & ({ MODE: 'list' } | { MODE: 'stage'; KEYS: string } | { MODE: 'commit'; PEERS: string })): string {
+  return withVariables(variables, PRESHARED_KEYS);
 }
 
 /**

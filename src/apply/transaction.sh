@@ -193,11 +193,25 @@ install_from() {
 	[ "$installed" = 1 ]
 }
 
+# A plain syncconf also drops every preshared key, as it drops the private key: each peer whose key
+# file the config's PostUp lines name gets it back as a PresharedKey line, read by builtins.
+with_preshared_keys() { # the stripped config on stdin
+	local line file key pub
+	local -A psk=()
+	while read -r pub file; do psk[$pub]=$file; done < <(sed -n 's/^PostUp = .*wg set %i peer \([^ ]*\) preshared-key \([^ ]*\)$/\1 \2/p' "/etc/wireguard/$IFACE.conf")
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		[[ $line =~ ^PublicKey\ =\ ([^ ]+)$ ]] || continue
+		file=${psk[${BASH_REMATCH[1]}]:-}
+		if [ -n "$file" ] && [ -r "$file" ] && { read -r key || [ -n "$key" ]; } < "$file"; then printf 'PresharedKey = %s\n' "$key"; fi
+	done
+}
+
 # Never a key-less syncconf: that wipes the live private key. The key comes from $1 (the live key
 # found before the change) or the key file, read by builtins so it is in no argv and on no disk.
 reload_wireguard() {
 	local stripped key
-	stripped=$(wg-quick strip "$IFACE") || return 1
+	stripped=$(wg-quick strip "$IFACE" | with_preshared_keys) || return 1
 	key=${1:-}
 	if [ -z "$key" ]; then { read -r key || [ -n "$key" ]; } < "$KEYFILE" || return 1; fi
 	wg syncconf "$IFACE" <(printf '%s\n[Interface]\nPrivateKey = %s\n' "$stripped" "$key")

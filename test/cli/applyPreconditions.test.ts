@@ -33,7 +33,6 @@ async function exampleWithUnreachableHosts(): Promise<void> {
   repo = TempRepo.withExample();
   const text = repo.read('topology/topology.yaml');
   const edited = text
-    .replace('presharedKeys: false', 'presharedKeys: true')
     .replace(/\n    ssh: \{ address: 198\.51\.100\.22[^\n]*/, '')
     .replace(/(ssh: \{ address: 203\.0\.113\.31, user: deploy), hostKey: "[^"]*" \}/, '$1 }');
   expect(edited.split('\n').length).toBe(text.split('\n').length - 1);
@@ -42,7 +41,6 @@ async function exampleWithUnreachableHosts(): Promise<void> {
   connections = 0;
 }
 
-const PSK = 'topology/topology.yaml:15:3: error FT522: apply does not distribute preshared keys yet, and would leave the hosts without them (set mesh.presharedKeys: false, or install the preshared keys on the hosts yourself)';
 const NO_SSH = 'topology/topology.yaml:50:3: error FT520: host "fra-app-02" has no ssh settings, so fortress cannot connect to it (add ssh: { address, user, hostKey })';
 const NO_HOST_KEY = 'topology/topology.yaml:60:5: error FT521: host "lon-app-01" pins no ssh.hostKey, and fortress only connects to a pinned host key (add ssh.hostKey: the host\'s public host key)';
 
@@ -50,13 +48,13 @@ describe('apply preconditions', () => {
   test('every reason at once, at the offending node, before any connection or credential', async () => {
     await exampleWithUnreachableHosts();
     const result = await run('apply');
-    expect(result).toEqual({ code: 1, stdout: '', stderr: `${PSK}\n${NO_SSH}\n${NO_HOST_KEY}\n3 errors\n` });
+    expect(result).toEqual({ code: 1, stdout: '', stderr: `${NO_SSH}\n${NO_HOST_KEY}\n2 errors\n` });
     expect(connections).toBe(0);
   });
 
   test('--dry-run is refused the same way', async () => {
     await exampleWithUnreachableHosts();
-    expect((await run('apply', '--dry-run')).stderr).toBe(`${PSK}\n${NO_SSH}\n${NO_HOST_KEY}\n3 errors\n`);
+    expect((await run('apply', '--dry-run')).stderr).toBe(`${NO_SSH}\n${NO_HOST_KEY}\n2 errors\n`);
   });
 
   test('--hosts checks only the hosts it selects, and names unknown ones with a suggestion', async () => {
@@ -64,9 +62,8 @@ describe('apply preconditions', () => {
     const result = await run('apply', '--hosts', 'lon-app-01,lon-app-1,oslo-db-01');
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
-      `${PSK}\n` +
-        'topology/topology.yaml:22:1: error FT523: --hosts names "lon-app-1", but the topology has no such host (did you mean "lon-app-01"?)\n' +
-        `${NO_HOST_KEY}\n3 errors\n`,
+      'topology/topology.yaml:22:1: error FT523: --hosts names "lon-app-1", but the topology has no such host (did you mean "lon-app-01"?)\n' +
+        `${NO_HOST_KEY}\n2 errors\n`,
     );
   });
 
@@ -76,14 +73,13 @@ describe('apply preconditions', () => {
     expect(json.code).toBe(1);
     expect(json.stderr).toBe('');
     const report = JSON.parse(json.stdout) as { errorCount: number; diagnostics: { code: string; span: { file: string; start: { line: number; col: number } } }[] };
-    expect(report.errorCount).toBe(3);
+    expect(report.errorCount).toBe(2);
     expect(report.diagnostics.map((d) => `${d.code} ${d.span.file}:${d.span.start.line}:${d.span.start.col}`)).toEqual([
-      'FT522 topology/topology.yaml:15:3',
       'FT520 topology/topology.yaml:50:3',
       'FT521 topology/topology.yaml:60:5',
     ]);
     const github = await run('apply', '--format', 'github');
-    expect(github.stderr.split('\n')[1]).toBe(
+    expect(github.stderr.split('\n')[0]).toBe(
       '::error file=topology/topology.yaml,line=50,col=3,endLine=50,title=fortress FT520::host "fra-app-02" has no ssh settings, so fortress cannot connect to it (add ssh: { address, user, hostKey })',
     );
   });
@@ -95,16 +91,14 @@ describe('apply preconditions', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       'rendered/hosts/oslo-db-01/etc/sysctl.d/90-fortress.conf:1:1: error FT601: out of date: this file differs from what the topology renders\n' +
-        `${PSK}\n${NO_SSH}\n${NO_HOST_KEY}\n` +
-        '4 errors\n', // not all of them drift, so the drift summary would blame rendered/ for all four
+        `${NO_SSH}\n${NO_HOST_KEY}\n` +
+        '3 errors\n', // not all of them drift, so the drift summary would blame rendered/ for all three
     );
     expect(connections).toBe(0);
   });
 
   test('with the preconditions met, apply goes on to read the credentials (exit 2 here: the key file is missing)', async () => {
     await exampleWithUnreachableHosts();
-    repo.write('topology/topology.yaml', repo.read('topology/topology.yaml').replace('presharedKeys: true', 'presharedKeys: false'));
-    expect((await repo.run('render')).code).toBe(0);
     const result = await run('apply', '--hosts', 'oslo-db-01');
     expect(result).toEqual({ code: 2, stdout: '', stderr: 'fortress: error FT510: cannot open no-such-key: no such file or directory\n' });
     expect(connections).toBe(0);

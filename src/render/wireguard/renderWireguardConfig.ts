@@ -22,7 +22,7 @@ export function wireguardKeyFile(interfaceName: string): string {
 }
 
 /** Where a host keeps the key it shares with one peer; both ends hold the same key under each other's name. */
-function presharedKeyFile(interfaceName: string, peer: string): string {
+export function presharedKeyFile(interfaceName: string, peer: string): string {
   return `/etc/wireguard/${interfaceName}.psk/${peer}.psk`;
 }
 

@@ -3,9 +3,10 @@
 // unreviewed.
 import { appendFileSync } from 'node:fs';
 import { applyFleet } from '../../../apply/applyFleet.js';
-import { formatApplyJson, formatApplyMarkdown, formatApplyPlan, formatApplyTable, summarizeResults } from '../../../apply/formatApplyReport.js';
+import { formatApplyJson, formatApplyMarkdown, formatApplyPlan, formatApplyTable, summarizePresharedKeys, summarizeResults } from '../../../apply/formatApplyReport.js';
 import { applyPreconditions, hostJobs } from '../../../apply/hostJobs.js';
-import { connectSsh } from '../../../apply/sshConnection.js';
+import { distributePresharedKeys } from '../../../apply/presharedKeys.js';
+import { connectSsh, type SshTarget } from '../../../apply/sshConnection.js';
 import { findDrift, readRenderedTree } from '../../../emit/renderedTree.js';
 import { snapshotOfFiles } from '../../../review/treeSnapshot.js';
 import { applyProgress } from '../../applyProgress.js';
@@ -38,19 +39,24 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
   const auth = await sshAuth(io);
   // Hosts' words reach the job log: no line of them may read as a workflow command there.
   const log = commandSafe(io);
-  const results = await applyFleet(jobs, {
-    connect: (target) => (io.connect ?? connectSsh)(target, auth),
+  const env = {
+    connect: (target: SshTarget) => (io.connect ?? connectSsh)(target, auth),
     // Progress on stderr, so stdout holds only the result (a table or the JSON report).
     onEvent: applyProgress(log.stderr, io.stderrIsTerminal === true),
     now: () => Date.now(),
-  }, { dryRun: dryRun === true, concurrency: Number(concurrency), verifyTimeoutSeconds: 20, confirmTimeoutSeconds: Number(confirmTimeout), lockWaitSeconds: 120 });
+  };
+  // Before the transactions, so that an interface coming up or reloading finds every pair's key.
+  const keys = compiled.model.mesh.presharedKeys
+    ? await distributePresharedKeys(compiled.model, hostJobs(compiled.model, tree.manifest!, tree.files), env, { dryRun: dryRun === true, concurrency: Number(concurrency), ...(only ? { only } : {}) })
+    : undefined;
+  const results = await applyFleet(jobs, env, { dryRun: dryRun === true, concurrency: Number(concurrency), verifyTimeoutSeconds: 20, confirmTimeoutSeconds: Number(confirmTimeout), lockWaitSeconds: 120 });
 
   const failures = results.filter((r) => !['unchanged', 'planned', 'applied'].includes(r.result));
   if (options.format === 'json') {
-    io.stdout(`${commandSafeJson(JSON.stringify(formatApplyJson(results, dryRun === true), null, 2))}\n`);
+    io.stdout(`${commandSafeJson(JSON.stringify(formatApplyJson(results, dryRun === true, keys), null, 2))}\n`);
   } else {
     if (dryRun === true) log.stdout(formatApplyPlan(results));
-    log.stdout(`\n${formatApplyTable(results)}${summarizeResults(results)}\n`);
+    log.stdout(`\n${formatApplyTable(results)}${keys ? summarizePresharedKeys(keys, dryRun === true) : ''}${summarizeResults(results)}\n`);
     if (options.format === 'github') {
       for (const r of failures) {
         io.stderr(`${annotation('error', { title: `fortress apply ${r.host}` }, `${r.host}: ${r.result}${r.message ? `: ${r.message}` : ''}`)}\n`);
@@ -60,5 +66,5 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
   if (io.env?.githubStepSummary) {
     appendFileSync(io.env.githubStepSummary, neutralizeWorkflowCommands(`### fortress apply${dryRun === true ? ' (dry run)' : ''}\n\n${formatApplyMarkdown(results)}\n${summarizeResults(results)}\n`));
   }
-  return failures.length > 0 ? EXIT_FAILED : EXIT_OK;
+  return failures.length > 0 || (keys?.failed.length ?? 0) > 0 ? EXIT_FAILED : EXIT_OK;
 }
