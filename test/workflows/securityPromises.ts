@@ -154,12 +154,21 @@ export function securityProblems(text: string): string[] {
   ];
 }
 
+/** The step that uses the deploy key, as deployKeyProblems names and finds it. */
+export interface KeyUser {
+  /** What the step is called in the findings: "apply", "status". */
+  name: string;
+  /** What its script runs, as a part of it: "apply:run", "npx --no-install fortress status ". */
+  runs: string;
+}
+export const applyKeyUser: KeyUser = { name: 'apply', runs: 'apply:run' };
+
 /**
- * The apply job's deploy key: a secret of the `production` environment, on disk only around the
- * apply step (written with umask 077, removed by an `always()` step right after apply), and gone
- * before any artifact is uploaded.
+ * The apply job's deploy key (or another job's, with the step that uses it): a secret of the
+ * `production` environment, on disk only around the step that uses it (written with umask 077,
+ * removed by an `always()` step right after it), and gone before any artifact is uploaded.
  */
-export function deployKeyProblems(workflow: Workflow, jobName = 'apply'): string[] {
+export function deployKeyProblems(workflow: Workflow, jobName = 'apply', user: KeyUser = applyKeyUser): string[] {
   const job = workflow.jobs[jobName];
   if (!job) return [`no job ${jobName}`];
   const problems: string[] = [];
@@ -170,22 +179,100 @@ export function deployKeyProblems(workflow: Workflow, jobName = 'apply'): string
   const secretIn = (env: Record<string, string> | undefined) => Object.values(env ?? {}).some((value) => /\bsecrets\./.test(value));
   if (secretIn(job.env) || secretIn(workflow.env)) problems.push('the secret is in a job- or workflow-wide env');
   const writeKey = steps.findIndex((step) => step.env?.FORTRESS_SSH_PRIVATE_KEY === '${{ secrets.FORTRESS_SSH_PRIVATE_KEY }}');
-  const apply = steps.findIndex((step) => step.run?.includes('apply:run'));
+  const apply = steps.findIndex((step) => step.run?.includes(user.runs));
   const removeKey = steps.findIndex((step) => /^rm -f "\$RUNNER_TEMP\/fortress_ssh_key"$/.test(step.run?.trim() ?? ''));
   if (writeKey < 0) problems.push('no step writes the key from secrets.FORTRESS_SSH_PRIVATE_KEY');
   else if (!steps[writeKey]!.run?.includes('umask 077')) problems.push('the key is written without umask 077');
   if (steps.filter((step) => secretIn(step.env)).length > 1) problems.push('the secret reaches more than the one step that writes the key');
-  if (apply < 0) problems.push('no step runs apply:run');
+  if (apply < 0) problems.push(`no step runs ${user.runs}`);
   if (removeKey < 0) problems.push('no step removes the key');
   else if (!/^(\$\{\{\s*)?always\(\)(\s*\}\})?$/.test(steps[removeKey]!.if?.trim() ?? '')) problems.push('the key removal does not run if: always()');
-  if (apply >= 0 && writeKey >= 0 && writeKey !== apply - 1) problems.push('the key is not written right before apply');
-  if (apply >= 0 && removeKey >= 0 && removeKey !== apply + 1) problems.push('the key is not removed right after apply');
+  if (apply >= 0 && writeKey >= 0 && writeKey !== apply - 1) problems.push(`the key is not written right before ${user.name}`);
+  if (apply >= 0 && removeKey >= 0 && removeKey !== apply + 1) problems.push(`the key is not removed right after ${user.name}`);
   steps.forEach((step, index) => {
     if (step.uses?.startsWith('actions/upload-artifact@') && (removeKey < 0 || index < removeKey)) {
       problems.push(`jobs.${jobName}.steps[${index}] uploads an artifact while the key is on disk`);
     }
   });
   return problems;
+}
+
+/**
+ * The events a workflow whose jobs write may run on, when those jobs run a script of the repository:
+ * each runs the workflow and scripts of a branch someone with write access pushed (the default
+ * branch for push to main and schedule), never a pull request's.
+ */
+export const defaultBranchEvents = ['push', 'schedule', 'workflow_dispatch'] as const;
+
+/** The one folder a writing job may check out, and the scripts in it that it may run. */
+export const writingJobScripts = 'scripts/github';
+
+const eventsOf = (workflow: Workflow): string[] =>
+  typeof workflow.on === 'string' ? [workflow.on] : Array.isArray(workflow.on) ? workflow.on : Object.keys(workflow.on ?? {});
+
+/** The workflow runs only on events that run the code of a branch, never of a pull request. */
+export function nonDefaultBranchEvents(workflow: Workflow): string[] {
+  return eventsOf(workflow)
+    .filter((event) => !(defaultBranchEvents as readonly string[]).includes(event))
+    .map((event) => `the workflow runs on ${event}, not only on ${defaultBranchEvents.join(', ')}`);
+}
+
+/**
+ * A job that can write (apply's comment, drift's issue) holds its token next to nothing else: no
+ * environment and no secret (the deploy key stays in the read-only job), no npm, no fortress, no
+ * setup-node, no local action. It checks out only scripts/github (a sparse checkout of the commit the
+ * run is for, without credentials), downloads artifacts, and runs `node scripts/github/<name>.mjs`
+ * with arguments that come in through env; nothing sets NODE_OPTIONS, a shell or a directory that
+ * could make node run anything else.
+ */
+export function writingJobProblems(workflow: Workflow): string[] {
+  const problems: string[] = [];
+  const loaderEnv = (env: Record<string, string> | undefined) => Object.keys(env ?? {}).filter((name) => /^(NODE_|npm_config_)/i.test(name));
+  const script = new RegExp(`^node ${writingJobScripts}/[\\w-]+\\.mjs(?: "\\$[A-Z_]+(?:/[\\w.-]+)*")*$`);
+  for (const [jobName, job] of Object.entries(workflow.jobs)) {
+    if (!canWrite(effectivePermissions(workflow, job))) continue;
+    const where = `jobs.${jobName}`;
+    if (job.environment !== undefined) problems.push(`${where} can write and runs in an environment`);
+    if (/\bsecrets(\.|\s*\[)/.test(JSON.stringify(job))) problems.push(`${where} can write and reads a secret`);
+    if (/\bnpm\b/.test(JSON.stringify(job))) problems.push(`${where} can write and mentions npm`);
+    for (const name of [...loaderEnv(workflow.env), ...loaderEnv(job.env)]) problems.push(`${where} can write and sets ${name} for every step`);
+    if (job.defaults?.run !== undefined) problems.push(`${where} can write and sets a default shell or directory`);
+    job.steps.forEach((step, index) => {
+      const at = `${where}.steps[${index}]`;
+      for (const name of loaderEnv(step.env)) problems.push(`${at} sets ${name}`);
+      if (step.shell !== undefined) problems.push(`${at} sets its own shell`);
+      if (step['working-directory'] !== undefined) problems.push(`${at} sets a working directory`);
+      if (typeof step.run === 'string' && !script.test(step.run.trim())) {
+        problems.push(`${at} runs something other than node ${writingJobScripts}/<script>.mjs ("$ARGUMENT"…): ${step.run.trim().split('\n')[0]}`);
+      }
+      if (step.uses === undefined) return;
+      if (isCheckout(step)) {
+        const options = step.with ?? {};
+        if (options['sparse-checkout'] !== writingJobScripts || options['sparse-checkout-cone-mode'] !== false) problems.push(`${at} checks out more than ${writingJobScripts}`);
+        if (options.ref !== undefined || options.repository !== undefined) problems.push(`${at} checks out ${String(options.repository ?? '')}@${String(options.ref ?? '')}, not this run's commit`);
+      } else if (!step.uses.startsWith('actions/download-artifact@')) {
+        problems.push(`${at} can write and uses ${step.uses.replace(/@.*/, '')}`);
+      }
+    });
+  }
+  return problems;
+}
+
+/**
+ * The promises of a workflow that runs on the default branch only (apply.yml, drift.yml): those of
+ * every workflow, except that a job that can write may run a script of scripts/github, and nothing
+ * more (writingJobProblems).
+ */
+export function defaultBranchSecurityProblems(text: string): string[] {
+  const workflow = parseWorkflow(text);
+  return [
+    ...unpinnedActions(text),
+    ...checkoutsKeepingCredentials(workflow),
+    ...workflowWidePermissions(workflow),
+    ...nonDefaultBranchEvents(workflow),
+    ...writingJobProblems(workflow),
+    ...expressionsInScripts(workflow),
+  ];
 }
 
 /** The refs a checkout of the base branch may name: its commit as the event saw it, or its name. */
