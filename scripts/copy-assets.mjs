@@ -24,6 +24,7 @@ const precompile = (dir) => {
 precompile('dist/render');
 copy('src/validate', 'dist/validate', (name) => name.endsWith('.js'));
 copy('src/apply', 'dist/apply', (name) => name.endsWith('.sh'));
+copy('src/enroll', 'dist/enroll', (name) => name.endsWith('.sh'));
 // What `fortress init` writes into a repository: copied whole, read at run time beside init.js.
 copy('src/init/templates', 'dist/init/templates', () => true);
 

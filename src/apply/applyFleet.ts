@@ -35,7 +35,10 @@ export async function executeFleet(plan: readonly ReadHost[], env: ApplyEnvironm
   for (const [index, hub] of hubs.entries()) {
     // The canary: the first spoke that reaches hubs and was read. It applies its own plan inside the
     // hub's confirmation, so its verify is the fleet's view of the hub's new configuration.
-    const canary = options.dryRun || hub.result ? undefined : fleet.find((h) => !h.result && h.job.verify && h.job.ssh?.hostKey) ?? fleet.find((h) => h.result?.result === 'unchanged' && h.job.verify);
+    // A spoke switching to a new key goes first: inside the hub's confirmation, right after the hub
+    // learns that key, so its tunnel is down for the shortest time.
+    const applying = fleet.filter((h) => !h.result && h.job.verify && h.job.ssh?.hostKey);
+    const canary = options.dryRun || hub.result ? undefined : applying.find((h) => h.plan?.rotateKey) ?? applying[0] ?? fleet.find((h) => h.result?.result === 'unchanged' && h.job.verify);
     let canaryResult: HostResult | undefined;
     const confirmation: Confirmation = async () => {
       if (!canary) return { confirm: true };

@@ -88,11 +88,12 @@ export async function readHost(job: HostJob, env: ApplyEnvironment): Promise<Rea
       remote.close();
       return done('failed', { plan, message: plan.refusal });
     }
-    if (plan.changes.length === 0) {
+    if (plan.changes.length === 0 && !plan.rotateKey) {
       remote.close();
       return done('unchanged', { plan, ...(plan.notice ? { message: plan.notice } : {}) });
     }
-    env.onEvent(job.host, `${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'} to change (${plan.disruption})`);
+    const rotation = plan.rotateKey ? ', and its new WireGuard key' : '';
+    env.onEvent(job.host, `${plan.changes.length} file${plan.changes.length === 1 ? '' : 's'} to change${rotation} (${plan.disruption})`);
     return { job, started, plan, remote };
   } catch (error) {
     remote.close();
@@ -129,6 +130,7 @@ export async function executeHost(read: ReadHost, env: ApplyEnvironment, options
     HAPROXY_ACTION: plan.haproxy,
     FIREWALL_CHANGED: plan.changes.some((f) => f.reload === 'firewall') ? 1 : 0,
     UNIT_CHANGED: plan.changes.some((f) => f.reload === 'systemd') ? 1 : 0,
+    ROTATE_KEY: plan.rotateKey ? 1 : 0,
     VERIFY_HUB: job.verify ? 1 : 0,
     HUB_PUBKEY: job.verify?.publicKey ?? '',
     HUB_ADDR: job.verify?.address ?? '',

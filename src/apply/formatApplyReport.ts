@@ -42,10 +42,11 @@ export function formatApplyMarkdown(results: readonly HostResult[]): string {
 /** `--dry-run`: per host, what would change and how, or why it would be refused. */
 export function formatApplyPlan(results: readonly HostResult[]): string {
   return results
-    .filter((r) => r.plan && (r.plan.changes.length > 0 || r.plan.refusal))
+    .filter((r) => r.plan && (r.plan.changes.length > 0 || r.plan.rotateKey || r.plan.refusal))
     .map((r) => {
       const plan = r.plan!;
       const files = plan.changes.map((f) => `  ${f.action === 'remove' ? 'remove ' : ''}${f.hostPath} (${f.reload})`);
+      if (plan.rotateKey) files.push('  switch to the new WireGuard key (keys rotate)');
       const notes = [plan.refusal && `  refused: ${plan.refusal}`, plan.notice && `  note: ${plan.notice}`].filter(Boolean);
       return `\n${r.host}: ${plan.disruption}\n${[...files, ...notes].join('\n')}\n`;
     })
@@ -64,6 +65,7 @@ export function formatApplyJson(results: readonly HostResult[], dryRun: boolean,
         disruption: plan.disruption,
         changedFiles: plan.changes.filter((f) => f.action === 'put').map((f) => f.hostPath),
         removedFiles: plan.changes.filter((f) => f.action === 'remove').map((f) => f.hostPath),
+        ...(plan.rotateKey && { keyRotated: true }),
       }),
     })),
   };

@@ -14,6 +14,8 @@ export interface RemoteState {
   liveKey?: string;
   /** The public key of the key file activation loads, when there is one. */
   keyFileKey?: string;
+  /** The public key of the new key `fortress keys rotate` left beside it, when there is one. */
+  nextKey?: string;
   /** How the host's last transaction ended, and whether one holds the lock right now. */
   last?: { tx: string; outcome: TransactionOutcome; detail: string; busy: boolean };
 }
@@ -52,6 +54,8 @@ export interface HostPlan {
   refusal?: string;
   /** Something the operator should know about the host's history, such as an unfinished transaction. */
   notice?: string;
+  /** The topology names the new key `keys rotate` made: the host switches to it, live. */
+  rotateKey: boolean;
 }
 
 export function parseRemoteState(output: string): RemoteState {
@@ -63,6 +67,7 @@ export function parseRemoteState(output: string): RemoteState {
     if (kind === 'interface' && first !== undefined) state.interfaceLines = Buffer.from(first, 'base64').toString('utf8');
     if (kind === 'key' && first) state.liveKey = first;
     if (kind === 'keyfile' && first) state.keyFileKey = first;
+    if (kind === 'nextkey' && first) state.nextKey = first;
     const [tx, outcome, ...detail] = rest;
     if (kind === 'last' && tx && (TRANSACTION_OUTCOMES as readonly string[]).includes(outcome ?? '')) {
       state.last = { tx, outcome: outcome as TransactionOutcome, detail: detail.join(' '), busy: first === 'busy' };
@@ -77,7 +82,7 @@ export function pathsToRead(wanted: readonly PlannedFile[]): string[] {
 }
 
 export function planHost(host: string, isHub: boolean, publicKey: string, wanted: readonly PlannedFile[], remote: RemoteState): HostPlan {
-  const { notice, reapply } = lastTransaction(remote);
+  const { notice, reapply } = remote.last === undefined ? firstApply(wanted, remote) : lastTransaction(remote);
   // A transaction that did not end cleanly may have left anything: every file is installed and
   // activated again, and the host verified, rather than trusting hashes that happen to match.
   const differs = (f: PlannedFile) => reapply || remote.hashes.get(f.hostPath) !== f.sha256;
@@ -89,18 +94,22 @@ export function planHost(host: string, isHub: boolean, publicKey: string, wanted
   }
 
   const wg = changes.find((f) => f.reload === 'wireguard');
-  const keyChanged = remote.liveKey !== undefined && remote.liveKey !== publicKey;
+  // A rotation: the key file and the live interface still hold the old key, and the new one waits beside them.
+  const rotateKey = remote.nextKey === publicKey && (remote.keyFileKey ?? remote.liveKey) !== publicKey;
+  const keyChanged = !rotateKey && remote.liveKey !== undefined && remote.liveKey !== publicKey;
   const wireguard = wireguardDisruption({
-    configChanged: wg !== undefined,
+    configChanged: wg !== undefined || rotateKey,
     interfaceBefore: remote.interfaceLines,
     interfaceAfter: wg ? interfaceLines(wg.content) : (remote.interfaceLines ?? ''),
     keyChanged,
   });
   const haproxyFile = changes.find((f) => f.reload === 'haproxy');
   const haproxy = !haproxyFile ? 'none' : haproxyFile.action === 'remove' ? 'stop' : haproxyFile.expected === undefined ? 'start' : 'reload';
-  const plan: HostPlan = { host, isHub, changes, wireguard, haproxy, disruption: hostDisruption(wireguard, changes.length > 0) };
+  const plan: HostPlan = { host, isHub, changes, wireguard, haproxy, disruption: hostDisruption(wireguard, changes.length > 0 || rotateKey), rotateKey };
 
-  const refusal = keyChanged
+  const refusal = rotateKey
+    ? undefined
+    : keyChanged
     ? `identity: this host's WireGuard key is ${remote.liveKey}, but the topology says ${publicKey}`
     : wg && remote.keyFileKey !== undefined && remote.keyFileKey !== publicKey
       ? `identity: the key file on the host is the key of ${remote.keyFileKey}, but the topology says ${publicKey}`
@@ -108,6 +117,18 @@ export function planHost(host: string, isHub: boolean, publicKey: string, wanted
   if (refusal) plan.refusal = refusal;
   if (notice) plan.notice = notice;
   return plan;
+}
+
+/**
+ * A host no apply has run on yet. If its first boot (cloud-init.yaml) installed the files but started
+ * nothing, because the key on the host was not yet the topology's (a new host waiting for
+ * `fortress enroll`), the hashes match although nothing is active: while its interface is down, every
+ * file is installed and activated as on a host that had none.
+ */
+function firstApply(wanted: readonly PlannedFile[], remote: RemoteState): { notice?: string; reapply: boolean } {
+  const installed = wanted.some((f) => remote.hashes.get(f.hostPath) === f.sha256);
+  if (!installed || remote.liveKey !== undefined) return { reapply: false };
+  return { reapply: true, notice: 'first apply to this host, whose files are in place but whose interface is down (a first boot that waited for enroll): installing and activating every file' };
 }
 
 /** What the host's last transaction tells: worth a word when it did not apply, a full re-apply when it did not end cleanly. */

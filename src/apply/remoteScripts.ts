@@ -54,6 +54,8 @@ export interface TransactionVariables {
   FIREWALL_CHANGED: 0 | 1;
   /** 1: the unit that loads the firewall at boot changes: enabled after activation. */
   UNIT_CHANGED: 0 | 1;
+  /** 1: switch to the new key `keys rotate` left at KEYFILE.next (the topology's PUBKEY); the old file goes once verified. */
+  ROTATE_KEY: 0 | 1;
   /** 1: verify dials the hub through the tunnel (HUB_ADDR:VERIFY_PORT) and wants a handshake with HUB_PUBKEY. */
   VERIFY_HUB: 0 | 1;
   HUB_PUBKEY: string;

@@ -20,6 +20,8 @@ FW_FILE=/etc/fortress/firewall.nft
 failure=""
 live_private=""
 had_interface=0
+key_switched=0
+activated_at=0
 
 say() { printf 'fortress:%s\n' "$*"; }
 
@@ -124,14 +126,22 @@ check_plan() {
 # activation will load must both be the topology's.
 check_identity() {
 	[ "$WG_CLASS" = none ] && return 0
-	local file_key live_key
+	local file_key live_key next_key
 	[ -r "$KEYFILE" ] || refuse "identity: there is no WireGuard key at $KEYFILE; run fortress keys bootstrap for this host"
 	file_key=$(wg pubkey < "$KEYFILE" 2>/dev/null) || refuse "identity: $KEYFILE is not a WireGuard private key"
-	[ "$file_key" = "$PUBKEY" ] || refuse "identity: the key file $KEYFILE is the key of $file_key, but the topology says $PUBKEY"
+	# A rotation: the topology names the new key waiting at $KEYFILE.next; the host still runs the old one.
+	if [ "$ROTATE_KEY" = 1 ]; then
+		next_key=$(wg pubkey < "$KEYFILE.next" 2>/dev/null) || refuse "identity: there is no new key at $KEYFILE.next to rotate to; run fortress keys rotate for this host"
+		[ "$next_key" = "$PUBKEY" ] || refuse "identity: the new key $KEYFILE.next is the key of $next_key, but the topology says $PUBKEY"
+		PUBKEY_BEFORE=$file_key
+	else
+		PUBKEY_BEFORE=$PUBKEY
+	fi
+	[ "$file_key" = "$PUBKEY_BEFORE" ] || refuse "identity: the key file $KEYFILE is the key of $file_key, but the topology says $PUBKEY"
 	if interface_up; then
 		had_interface=1
 		live_key=$(wg show "$IFACE" public-key 2>/dev/null)
-		[ "$live_key" = "$PUBKEY" ] || refuse "identity: this host's WireGuard key is $live_key, but the topology says $PUBKEY"
+		[ "$live_key" = "$PUBKEY_BEFORE" ] || refuse "identity: this host's WireGuard key is $live_key, but the topology says $PUBKEY"
 		live_private=$(wg show "$IFACE" private-key)
 	fi
 }
@@ -141,7 +151,8 @@ validate_staged() {
 	if [ "$HAPROXY_ACTION" = start ] || [ "$HAPROXY_ACTION" = reload ]; then
 		out=$(haproxy -c -f "$STAGE/etc/haproxy/haproxy.cfg" 2>&1) || refuse "validate: haproxy -c rejects the new haproxy.cfg: $(printf '%s' "$out" | tail -n 3 | tr '\n' ' ')"
 	fi
-	if [ "$WG_CLASS" != none ]; then
+	# A key rotation alone stages no config.
+	if [ "$WG_CLASS" != none ] && [ -e "$STAGE$WG_CONF" ]; then
 		out=$(wg-quick strip "$STAGE$WG_CONF" 2>&1 >/dev/null) || refuse "validate: wg-quick cannot read the new $WG_CONF: $out"
 	fi
 	if [ "$FIREWALL_CHANGED" = 1 ]; then
@@ -211,10 +222,18 @@ with_preshared_keys() { # the stripped config on stdin
 # found before the change) or the key file, read by builtins so it is in no argv and on no disk.
 reload_wireguard() {
 	local stripped key
-	stripped=$(wg-quick strip "$IFACE" | with_preshared_keys) || return 1
+	stripped=$(wg-quick strip "$IFACE") || return 1
+	stripped=$(printf '%s\n' "$stripped" | with_preshared_keys)
 	key=${1:-}
 	if [ -z "$key" ]; then { read -r key || [ -n "$key" ]; } < "$KEYFILE" || return 1; fi
 	wg syncconf "$IFACE" <(printf '%s\n[Interface]\nPrivateKey = %s\n' "$stripped" "$key")
+}
+
+# The new key into the key file by rename; the old one kept under $KEYFILE.old (a second name of the
+# same file: never copied) until the new one is verified.
+switch_key() {
+	ln -f "$KEYFILE" "$KEYFILE.old" && mv -f "$KEYFILE.next" "$KEYFILE" || die "install: cannot switch to the new key at $KEYFILE.next"
+	key_switched=1
 }
 
 # The table replaces itself in one nft transaction: created if absent, deleted, defined anew.
@@ -289,6 +308,8 @@ verify() {
 	done
 	handshake=$(hub_handshake)
 	[ "$handshake" -gt 0 ] || die "verify: no handshake with the hub"
+	# A new key counts once the hub has shaken hands with it, not with the old one before the switch.
+	[ "$ROTATE_KEY" = 0 ] || [ "$handshake" -ge "$activated_at" ] || die "verify: the hub has not shaken hands with the new key"
 	start=${EPOCHREALTIME/./}; tcp_connect; end=${EPOCHREALTIME/./}
 	say "rtt $((end - start))"
 	say "step verified"
@@ -314,6 +335,8 @@ rollback() {
 	trap '' EXIT TERM INT
 	say "step rolling-back"
 	install_from "$BACKUP" || ok=0
+	# The old key back in its file, the new one back where keys rotate left it, for the next apply.
+	if [ "$key_switched" = 1 ]; then mv -f "$KEYFILE" "$KEYFILE.next" && mv -f "$KEYFILE.old" "$KEYFILE" || ok=0; fi
 	if [ "$WG_CLASS" != none ]; then
 		if [ "$had_interface" = 0 ]; then wg_back=down; elif [ "$WG_CLASS" = restart ] || ! interface_up; then wg_back=restart; else wg_back=live; fi
 	fi
@@ -342,6 +365,8 @@ finish() {
 	# Only the last successful transaction's previous files are kept.
 	local kept
 	for kept in "$STATE"/backup/*; do [ "$kept" = "$BACKUP" ] || [ ! -e "$kept" ] || rm -rf "$kept"; done
+	# The old key goes only now, once the new one has shaken hands and the controller confirmed.
+	[ "$key_switched" = 0 ] || rm -f "$KEYFILE.old"
 	rm -rf "$STAGE"
 	record applied
 	say "outcome applied"
@@ -359,7 +384,9 @@ main() {
 	trap 'die "stopped by SIGTERM"' TERM
 	trap 'die "stopped by SIGINT"' INT
 	install_from "$STAGE" || die "install: cannot install the new files"
+	[ "$ROTATE_KEY" = 0 ] || switch_key
 	say "step installed"
+	activated_at=$EPOCHSECONDS
 	activate "$WG_CLASS" "$([ "$SYSCTL_CHANGED" = 1 ] && echo rendered || echo -)" "$HAPROXY_ACTION" "" \
 		"$([ "$FIREWALL_CHANGED" = 1 ] && echo rendered || echo -)" "$([ "$UNIT_CHANGED" = 1 ] && echo enable || echo -)" || die "activation failed"
 	say "step activated"

@@ -3,8 +3,8 @@
 // libraries it needs: ssh2, git, diff) loads only when that command runs.
 import type { CliIo } from './io.js';
 
-/** Diagnostics come as text, json or github; a diff as text, markdown or json. */
-export type OutputFormat = 'text' | 'json' | 'github' | 'markdown';
+/** Diagnostics come as text, json or github; a diff as text, markdown or json; status also as prometheus metrics. */
+export type OutputFormat = 'text' | 'json' | 'github' | 'markdown' | 'prometheus';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

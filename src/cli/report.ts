@@ -19,8 +19,8 @@ export function reportUsage(diagnostics: CommandLineDiagnostic[], format: Diagno
 }
 
 export function reportInvalid(diagnostics: Diagnostic[], options: CliOptions, io: CliIo, { summary }: { summary?: string } = {}): number {
-  // A diff shown as text or markdown still reports a broken side as plain diagnostics.
-  const format = options.format === 'markdown' ? 'text' : options.format;
+  // A diff shown as text or markdown (or status as metrics) still reports a broken side as plain diagnostics.
+  const format = options.format === 'markdown' || options.format === 'prometheus' ? 'text' : options.format;
   const formatted = formatDiagnostics(sortDiagnostics(diagnostics), format, summary === undefined ? {} : { summary });
   if (format === 'json' && options.command !== 'diff') io.stdout(formatted);
   else io.stderr(formatted);

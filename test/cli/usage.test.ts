@@ -26,8 +26,8 @@ describe('parseOptions', () => {
     [['validate', '--dry-run'], 'FT505', '--dry-run only applies to apply, not to validate'],
     [['apply', '--base', 'main'], 'FT505', '--base only applies to diff, not to apply'],
     [['render', 'extra'], 'FT506', 'unexpected argument "extra": render takes no arguments, only options'],
-    [['keys'], 'FT506', 'keys needs a subcommand and a host: fortress keys bootstrap <host>'],
-    [['keys', 'rotate', 'a'], 'FT506', 'keys needs a subcommand and a host: fortress keys bootstrap <host>'],
+    [['keys'], 'FT506', 'keys needs a subcommand and a host: fortress keys bootstrap <host>, or fortress keys rotate <host>'],
+    [['keys', 'revoke', 'a'], 'FT506', 'keys needs a subcommand and a host: fortress keys bootstrap <host>, or fortress keys rotate <host>'],
   ])('%j is %s', (argv, code, message) => {
     const parsed = parseOptions(argv);
     expect(parsed.options).toBeUndefined();
@@ -58,6 +58,7 @@ describe('parseOptions', () => {
       command: expect.objectContaining({ name: 'apply' }),
     });
     expect(parseOptions(['keys', 'bootstrap', 'oslo-db-01']).options).toMatchObject({ command: 'keys', arguments: ['bootstrap', 'oslo-db-01'] });
+    expect(parseOptions(['keys', 'rotate', 'oslo-db-01']).options).toMatchObject({ command: 'keys', arguments: ['rotate', 'oslo-db-01'] });
     expect(parseOptions(['render', '--help']).print).toMatch(/^Usage: fortress render /);
     expect(parseOptions(['--topology', 'x.yaml', 'render', '--check']).options).toMatchObject({ command: 'render', topology: 'x.yaml', values: { check: true } });
     expect(parseOptions(['render', '--out=-weird']).options?.out).toBe('-weird');

@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs';
 
 const INTERFACE = /^[a-zA-Z0-9_=+.-]{1,15}$/;
 
-/** The reload_wireguard() function of apply's transaction script, as it is. */
+/** The reload_wireguard() function of apply's transaction script, as it is, with the function it calls to merge the preshared keys in. */
 export function transactionReloadFunction(): string {
   const script = readFileSync(new URL('../../../src/apply/transaction.sh', import.meta.url), 'utf8');
-  const match = /^reload_wireguard\(\) \{\n[\s\S]*?\n\}\n/m.exec(script);
-  if (!match) throw new Error('transaction.sh has no reload_wireguard() function');
-  return match[0];
+  return ['with_preshared_keys', 'reload_wireguard'].map((name) => {
+    const match = new RegExp(`^${name}\\(\\) \\{[^\\n]*\\n[\\s\\S]*?\\n\\}\\n`, 'm').exec(script);
+    if (!match) throw new Error(`transaction.sh has no ${name}() function`);
+    return match[0];
+  }).join('');
 }
 
 /** A bash script that runs apply's reload on the host, as root: `bash -c <script>`. */
