@@ -9,7 +9,7 @@ declare -A package_of=(
   [wg]=wireguard-tools [wg-quick]=wireguard-tools [wireguard-go]=wireguard-go [haproxy]=haproxy
   [ip]=iproute2 [ping]=iputils-ping [unshare]=util-linux [nsenter]=util-linux [findmnt]=util-linux [sysctl]=procps
   [sshd]=openssh-server [ssh]=openssh-client [ssh-keygen]=openssh-client [nft]=nftables [sudo]=sudo
-  [setsid]=util-linux [flock]=util-linux [systemd-analyze]=systemd
+  [setsid]=util-linux [flock]=util-linux [systemd-analyze]=systemd [cloud-init]=cloud-init
 )
 missing=()
 for tool in "${!package_of[@]}"; do

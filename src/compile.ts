@@ -20,6 +20,8 @@ export interface CompileInput {
   lock?: SourceText;
   /** The topology's path from the repository root, for "generated from" headers. */
   source: string;
+  /** The rendered tree's path from the repository root, for the cloud-init paths in the tfvars (default: rendered). */
+  renderedDir?: string;
 }
 
 export interface Compiled {
@@ -67,7 +69,7 @@ export function compile(input: CompileInput): { compiled?: Compiled; diagnostics
   if (!allocated.allocation) return { diagnostics: allocated.diagnostics };
 
   const model = buildModel(topology, network, allocated.allocation.addresses);
-  const rendered = renderTree(model, { source: input.source });
+  const rendered = renderTree(model, { source: input.source, ...(input.renderedDir === undefined ? {} : { renderedDir: input.renderedDir }) });
   const { manifest, file } = buildManifest(model, input.source, rendered);
   const files = [...rendered, file].sort((a, b) => (a.path < b.path ? -1 : 1));
   const lock = allocated.allocation.lock;

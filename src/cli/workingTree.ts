@@ -45,7 +45,9 @@ export async function compileFrom(read: ReadSource, paths: Paths): Promise<{ fou
   const topology = await read(paths.topology);
   if (!topology) return { found: false, diagnostics: [] };
   const lock = await read(paths.lockDisplay);
-  return { found: true, ...compile({ topology, ...(lock ? { lock } : {}), source: paths.source }) };
+  // tfvars name each host's cloud-init.yaml from the directory that holds rendered/, as `source` is named.
+  const renderedDir = relative(dirname(paths.out), paths.out).split(sep).join('/');
+  return { found: true, ...compile({ topology, ...(lock ? { lock } : {}), source: paths.source, renderedDir }) };
 }
 
 /** The working tree's topology (which must exist) and lock, compiled; diagnostics reported when they do not compile. */

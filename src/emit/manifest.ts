@@ -55,6 +55,8 @@ export interface Manifest {
   hosts: Record<string, HostFacts>;
   /** Policy renders no file, but a review must show when it is loosened. Absent in manifests of fortress 0.1. */
   policy?: { residency: Record<string, string[]> };
+  /** Who may log in as the deploy user of a host that boots from its cloud-init.yaml. Absent in manifests before first-boot user-data. */
+  deploy?: { authorizedKeys: string[] };
   files: ManifestEntry[];
 }
 
@@ -72,6 +74,7 @@ export function buildManifest(model: TopologyModel, source: string, files: reado
     sites: Object.fromEntries(model.sites.map(({ name, ...site }) => [name, site])),
     hosts: Object.fromEntries(model.hosts.map((h) => [h.name, hostFacts(h)])),
     policy: { residency: Object.fromEntries(model.policy.residency) },
+    deploy: { authorizedKeys: model.deploy.authorizedKeys },
     files: files.map((f) => ({
       path: f.path,
       ...(f.host === undefined ? {} : { host: f.host, hostPath: f.hostPath }),

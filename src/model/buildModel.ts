@@ -49,7 +49,8 @@ export function buildModel(topology: TopologyInput, network: Ipv4Network, addres
   const residency = Object.entries(topology.policy?.residency ?? {})
     .map(([dataClass, countries]): [string, string[]] => [dataClass, [...countries].sort()])
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return { name: topology.name, mesh, sites: [...sites.values()].sort(byName), hosts, policy: { residency } };
+  const deploy = { authorizedKeys: [...(topology.deploy?.authorizedKeys ?? [])] };
+  return { name: topology.name, mesh, sites: [...sites.values()].sort(byName), hosts, policy: { residency }, deploy };
 }
 
 function hostWithoutPeers(
@@ -69,6 +70,7 @@ function hostWithoutPeers(
     meshAddress: addresses.get(name)!,
     publicKey: input.publicKey,
     stores: input.stores ?? [],
+    deployUser: input.ssh?.user ?? 'root',
     terraform: Object.entries(input.terraform ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)),
     sysctl: mergeSysctl(topology, input),
     peers: [],

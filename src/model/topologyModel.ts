@@ -9,6 +9,13 @@ export interface TopologyModel {
   hosts: HostModel[];
   /** Data class -> countries it may be stored in, sorted. */
   policy: { residency: [string, string[]][] };
+  deploy: DeployModel;
+}
+
+/** What a host's first boot gives its deploy user. */
+export interface DeployModel {
+  /** OpenSSH public key lines, as the topology lists them (validated, in its order). */
+  authorizedKeys: string[];
 }
 
 export interface MeshModel {
@@ -39,6 +46,8 @@ export interface HostModel {
   publicKey: string;
   stores: string[];
   ssh?: { address: string; user: string; port: number; hostKey?: string };
+  /** The user fortress logs in as (ssh.user, root without one), which first boot creates. */
+  deployUser: string;
   terraform: [string, TerraformValue][];
   sysctl: [string, string][];
   peers: PeerModel[];

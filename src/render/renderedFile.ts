@@ -8,7 +8,10 @@ export interface RenderedFile {
   content: string;
   /** Unix permission bits the file must have on its host. */
   mode: number;
-  /** The host the file is for, and its path there; absent for files that stay in the repository. */
+  /**
+   * The host the file is for, and its path there; absent for files that stay in the repository (the
+   * tfvars, and a host's cloud-init.yaml, which Terraform hands to the cloud and apply never installs).
+   */
   host?: string;
   hostPath?: string;
   /** How the host picks up a change to this file. */
@@ -18,6 +21,8 @@ export interface RenderedFile {
 export interface RenderContext {
   /** The topology file as it reads from the repository root, for the "generated from" header. */
   source: string;
+  /** The rendered tree as it reads from the repository root, for paths Terraform reads (default: rendered). */
+  renderedDir?: string;
 }
 
 /** One comment line in every format: a control character in the topology's path cannot end the comment. */

@@ -1,8 +1,9 @@
 // Stage "review": two rendered trees -> the whole story of a change, as data. Printed as text,
 // markdown or JSON by the CLI; `apply --dry-run` will show the same object.
 import type { Manifest } from '../emit/manifest.js';
+import { cloudInitPath } from '../render/cloudInit/cloudInitPath.js';
 import { compareFiles, type FileChange } from './fileChanges.js';
-import { knowsTopologyFacts, summarizeHost, type DisruptionClass, type HostChangeSummary } from './hostChanges.js';
+import { describeDeployKey, knowsTopologyFacts, summarizeHost, type DisruptionClass, type HostChangeSummary } from './hostChanges.js';
 import { ownEntry } from './ownEntry.js';
 import { findRisks, type RiskFlag } from './riskFlags.js';
 import type { TreeSnapshot } from './treeSnapshot.js';
@@ -28,7 +29,7 @@ export interface CommittedTrees {
 export interface Review {
   base: string;
   head: string;
-  /** Mesh-wide settings that change, such as "mtu 1360 → 1380". */
+  /** Mesh-wide settings that change, such as "mtu 1360 → 1380", and the deploy keys every host's first boot installs. */
   mesh: string[];
   /** Policy changes, such as "residency of pii: NO → DE, NO". */
   policy: string[];
@@ -65,7 +66,12 @@ export function buildReview(base: TreeSnapshot, head: TreeSnapshot, committed?: 
   const hosts: HostReview[] = [];
   for (const host of [...hostNames].sort()) {
     const own = filesOf('host', host);
-    const summary = summarizeHost(host, base.manifest, head.manifest, own.length > 0, { before: wireguardBefore.get(host), after: wireguardAfter.get(host) });
+    // A host's cloud-init.yaml is read at its first boot only: apply never installs it, so it disrupts nothing.
+    const installed = own.filter((f) => f.path !== cloudInitPath(host));
+    const summary = summarizeHost(host, base.manifest, head.manifest, installed.length > 0, { before: wireguardBefore.get(host), after: wireguardAfter.get(host) });
+    if (summary.change === 'changed' && summary.summary.length === 0 && own.length > installed.length) {
+      summary.summary.push('first-boot user-data (cloud-init.yaml) changes; running hosts are not touched');
+    }
     if (own.length > 0 || summary.change !== 'changed' || summary.summary.length > 0) hosts.push({ host, ...summary, files: own });
   }
   const siteSummaries = new Map(siteChanges(base.manifest, head.manifest));
@@ -83,7 +89,7 @@ export function buildReview(base: TreeSnapshot, head: TreeSnapshot, committed?: 
   return {
     base: base.label,
     head: head.label,
-    mesh,
+    mesh: [...mesh, ...deployKeyChanges(base.manifest, head.manifest)],
     policy: policyChanges(base.manifest, head.manifest),
     hosts,
     sites: siteNames.map((site) => ({ site, summary: siteSummaries.get(site) ?? [], files: filesOf('site', site) })),
@@ -123,6 +129,17 @@ function siteChanges(base: Manifest | undefined, head: Manifest | undefined): [s
     if (lines.length > 0) changes.push([site, lines]);
   }
   return changes;
+}
+
+/** Keys added to or removed from deploy.authorizedKeys, by type, fingerprint and comment. */
+function deployKeyChanges(base: Manifest | undefined, head: Manifest | undefined): string[] {
+  if (!base || !head || !knowsTopologyFacts(base)) return [];
+  const before = base.deploy?.authorizedKeys ?? [];
+  const after = head.deploy?.authorizedKeys ?? [];
+  return [
+    ...after.filter((k) => !before.includes(k)).map((k) => `deploy key added: ${describeDeployKey(k)}`),
+    ...before.filter((k) => !after.includes(k)).map((k) => `deploy key removed: ${describeDeployKey(k)}`),
+  ];
 }
 
 function policyChanges(base: Manifest | undefined, head: Manifest | undefined): string[] {

@@ -124,6 +124,12 @@ export function hostKeyFingerprint(hostKey: string | undefined): string {
   return `${type} SHA256:${createHash('sha256').update(Buffer.from(blob ?? '', 'base64')).digest('base64').replace(/=+$/, '')}`;
 }
 
+/** A deploy key as a reviewer checks it: type, fingerprint (as `ssh-keygen -l` prints it) and comment. */
+export function describeDeployKey(line: string): string {
+  const comment = line.split(' ').slice(2).join(' ');
+  return `${hostKeyFingerprint(line)}${comment ? ` ${comment}` : ''}`;
+}
+
 function sshChanges(before: SshFacts, after: SshFacts): string[] {
   const lines: string[] = [];
   if (sshTarget(before) !== sshTarget(after)) lines.push(`SSH target ${sshTarget(before)} → ${sshTarget(after)}`);

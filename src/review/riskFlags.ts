@@ -3,7 +3,7 @@ import { firewallRisks } from './firewallChanges.js';
 import { ownEntry } from './ownEntry.js';
 import type { Manifest } from '../emit/manifest.js';
 import { isSensitiveSysctl } from '../validate/sensitiveSysctl.js';
-import { hostKeyFingerprint, INTERFACE_SETTINGS, knowsTopologyFacts, sshTarget, type DisruptionClass } from './hostChanges.js';
+import { describeDeployKey, hostKeyFingerprint, INTERFACE_SETTINGS, knowsTopologyFacts, sshTarget, type DisruptionClass } from './hostChanges.js';
 
 export type RiskCode =
   | 'hub-changes'
@@ -20,7 +20,8 @@ export type RiskCode =
   | 'sensitive-sysctl'
   | 'rendered-without-topology-change'
   | 'access-widened'
-  | 'exposed-beyond-mesh';
+  | 'exposed-beyond-mesh'
+  | 'deploy-key-added';
 
 export interface RiskFlag {
   code: RiskCode;
@@ -117,6 +118,10 @@ function trustRisks(base: Manifest, head: Manifest): RiskFlag[] {
       ? `residency widened: ${dataClass} may now also be stored in ${added.join(', ')} (was ${allowedBefore.join(', ') || 'nowhere'})`
       : `residency widened: ${dataClass} is newly allowed in ${added.join(', ')}`;
     risks.push({ code: 'residency-widened', message });
+  }
+  const keysBefore = base.deploy?.authorizedKeys ?? [];
+  for (const key of (head.deploy?.authorizedKeys ?? []).filter((k) => !keysBefore.includes(k))) {
+    risks.push({ code: 'deploy-key-added', message: `a new key may log in as the deploy user (root through sudo) on every host that boots from its cloud-init.yaml: ${describeDeployKey(key)}` });
   }
   return risks;
 }

@@ -14,6 +14,13 @@ export interface TopologyInput {
   loadBalancers?: Record<string, LoadBalancerInput>;
   sysctl?: SysctlInput;
   policy?: { residency?: Record<string, string[]> };
+  deploy?: DeployInput;
+}
+
+/** Who may log in as each host's deploy user (its ssh.user) on a host that boots from the rendered cloud-init.yaml. */
+export interface DeployInput {
+  /** OpenSSH public key lines, as in ~/.ssh/id_ed25519.pub. */
+  authorizedKeys?: string[];
 }
 
 export interface SysctlInput {

@@ -5,6 +5,7 @@ import type { SourceDocument } from '../load/sourceDocument.js';
 import { checkSchema } from './schema.js';
 import type { TopologyInput } from './topologyInput.js';
 import { checkCountries } from './rules/countries.js';
+import { checkDeployKeys } from './rules/deployKeys.js';
 import { checkFirewall } from './rules/firewall.js';
 import { checkHaproxyTimers } from './rules/haproxyTimers.js';
 import { checkListeners } from './rules/listeners.js';
@@ -15,7 +16,7 @@ import { checkResidency } from './rules/residency.js';
 import type { SemanticRule } from './rules/rule.js';
 import { checkSysctl } from './rules/sysctl.js';
 
-const semanticRules: SemanticRule[] = [checkReferences, checkMesh, checkPublicKeys, checkCountries, checkResidency, checkListeners, checkFirewall, checkHaproxyTimers, checkSysctl];
+const semanticRules: SemanticRule[] = [checkReferences, checkMesh, checkPublicKeys, checkCountries, checkResidency, checkListeners, checkFirewall, checkHaproxyTimers, checkSysctl, checkDeployKeys];
 
 export function validateTopology(document: SourceDocument): { topology?: TopologyInput; diagnostics: Diagnostic[] } {
   const schemaDiagnostics = checkSchema(document.value, document.locate);

@@ -19,8 +19,9 @@ const file = (hostPath: string, reload: PlannedFile['reload'], content: string):
 
 describe('planHost', () => {
   const current = wg('Address = 10.0.0.2/24\nListenPort = 51820\nMTU = 1360', 'PublicKey = A\nAllowedIPs = 10.0.0.0/24');
+  // A host an apply brought up: its files, and its interface up with the topology's key.
   const remote = parseRemoteState(
-    `file ${sha(current)} /etc/wireguard/wg0.conf\nfile ${sha('a = 1\n')} /etc/sysctl.d/90-fortress.conf\ninterface ${Buffer.from(interfaceLines(current)).toString('base64')}\n`,
+    `file ${sha(current)} /etc/wireguard/wg0.conf\nfile ${sha('a = 1\n')} /etc/sysctl.d/90-fortress.conf\ninterface ${Buffer.from(interfaceLines(current)).toString('base64')}\nkey ${KEY}\n`,
   );
 
   test('an unchanged host has nothing to do', () => {
@@ -70,6 +71,21 @@ describe('planHost', () => {
     expect(failed.notice).toBe('the last transaction 20261125-ab could not roll back (activation failed); re-applying every file and verifying');
     expect(planHost('h', false, KEY, files, parseRemoteState(`${same}last busy 20261125-ab running\n`)).changes).toEqual([]);
     expect(planHost('h', false, KEY, files, parseRemoteState(`${same}last free 20261125-ab applied\n`)).changes).toEqual([]);
+  });
+
+  test('a host whose first boot installed its files but waited for enroll gets every file installed and activated', () => {
+    const files = [file('/etc/wireguard/wg0.conf', 'wireguard', current), file('/etc/sysctl.d/90-fortress.conf', 'sysctl', 'a = 1\n'), file('/etc/haproxy/haproxy.cfg', 'haproxy', 'global\n')];
+    // cloud-init.yaml wrote the files and made a key; no apply has run and the interface is down.
+    const waiting = `file ${sha(current)} /etc/wireguard/wg0.conf\nfile ${sha('a = 1\n')} /etc/sysctl.d/90-fortress.conf\nfile ${sha('global\n')} /etc/haproxy/haproxy.cfg\ninterface ${Buffer.from(interfaceLines(current)).toString('base64')}\nkeyfile ${KEY}\n`;
+    const plan = planHost('h', false, KEY, files, parseRemoteState(waiting));
+    expect(plan.changes.map((c) => [c.action, c.hostPath, c.expected === c.sha256])).toEqual(files.map((f) => ['put', f.hostPath, true]));
+    expect(plan.haproxy).toBe('reload');
+    expect(plan.refusal).toBeUndefined();
+    expect(plan.wireguard).not.toBe('none');
+    expect(plan.notice).toMatch(/^first apply to this host/);
+    // Up (the first boot joined the mesh: the key was the topology's), or applied before: nothing to do.
+    expect(planHost('h', false, KEY, files, parseRemoteState(`${waiting}key ${KEY}\n`)).changes).toEqual([]);
+    expect(planHost('h', false, KEY, files, parseRemoteState(`${waiting}last free 20261125-ab applied\n`)).changes).toEqual([]);
   });
 
   test("the host's own sed and interfaceLines agree on the [Interface] section", () => {

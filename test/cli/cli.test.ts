@@ -13,14 +13,14 @@ describe('fortress render', () => {
     repo = TempRepo.withExample();
     const first = await repo.run('render');
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toMatch(/^rendered 26 files for 5 hosts into rendered\//);
+    expect(first.stdout).toMatch(/^rendered 31 files for 5 hosts into rendered\//);
     expect(repo.read('rendered/hosts/oslo-db-01/etc/wireguard/wg0.conf')).toContain('[Interface]\nAddress = 10.100.0.1/24\n');
     expect(statSync(join(repo.dir, 'rendered/hosts/oslo-db-01/etc/wireguard/wg0.conf')).mode & 0o777).toBe(0o600);
     expect(JSON.parse(repo.read('topology/topology.lock.json')).addresses['oslo-db-01']).toBe('10.100.0.1');
 
     const before = repo.snapshot();
     const second = await repo.run('render');
-    expect(second.stdout).toBe('rendered/ is up to date (26 files, 5 hosts)\n');
+    expect(second.stdout).toBe('rendered/ is up to date (31 files, 5 hosts)\n');
     expect(repo.snapshot()).toEqual(before);
   });
 

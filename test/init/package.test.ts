@@ -1,12 +1,15 @@
 // The package end to end, as a team adopts it: `npm pack` of this repository (built in a copy, so the
 // working tree's dist/ is left alone), a fresh scratch git repository, `npm i -D <the tarball>`
 // (dependencies from the npm registry), then `npx fortress init`, `validate` and `render` there, from
-// the root and from topology/. Takes about a minute; it needs the npm registry to be reachable.
+// the root and from topology/; then the review workflow init wrote, its checks job's steps run as the
+// scratch repository's npm scripts against a real second commit. Takes about a minute; it needs the
+// npm registry to be reachable.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
+import { parse } from 'yaml';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'fortress-package-'));
@@ -49,4 +52,29 @@ test('npm pack, npm i -D the tarball, npx fortress init, validate and render', {
   // The package's exports: the CLI and the schema resolve from the infrastructure repository.
   const resolved = sh('node', ['--input-type=module', '-e', "console.log(import.meta.resolve('fortress/cli'), import.meta.resolve('fortress/schema/topology.schema.json'))"], infra);
   expect(resolved).toMatch(/node_modules\/fortress\/dist\/cli\/main\.js .*node_modules\/fortress\/schema\/topology\.schema\.json/);
+
+  // A pull request: the init commit as the base branch, then a commit that moves a host.
+  const git = (...args: string[]) => sh('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], infra);
+  git('add', '-A');
+  git('commit', '-qm', 'fortress init');
+  git('update-ref', 'refs/remotes/origin/main', 'HEAD');
+  const topology = join(infra, 'topology/topology.yaml');
+  writeFileSync(topology, readFileSync(topology, 'utf8').replace('endpoint: 192.0.2.10', 'endpoint: 192.0.2.99'));
+  npx(infra, 'render');
+  git('commit', '-qam', 'move the hub');
+
+  // The checks job's own steps, exactly as written, as npm scripts of the scratch repository.
+  const workflow = parse(readFileSync(join(infra, '.github/workflows/review.yml'), 'utf8')) as { jobs: { checks: { steps: { id?: string; run?: string }[] } } };
+  const steps = Object.fromEntries(workflow.jobs.checks.steps.filter((step) => step.id && step.run).map((step) => [`review:${step.id}`, step.run!]));
+  expect(Object.keys(steps)).toEqual(['review:validate', 'review:check', 'review:diff']);
+  const manifest = JSON.parse(readFileSync(join(infra, 'package.json'), 'utf8'));
+  writeFileSync(join(infra, 'package.json'), JSON.stringify({ ...manifest, scripts: steps }, null, 2));
+  const runnerTemp = mkdtempSync(join(work, 'runner-'));
+  const npmRun = (script: string) => execFileSync('npm', ['run', '--silent', script], { cwd: infra, encoding: 'utf8', env: { ...process.env, BASE_REF: 'main', RUNNER_TEMP: runnerTemp } });
+  expect(npmRun('review:validate')).toBe('');
+  expect(npmRun('review:check')).toBe('');
+  npmRun('review:diff');
+  const review = readFileSync(join(runnerTemp, 'review.md'), 'utf8');
+  expect(review).toContain('oslo-db-01');
+  expect(review).toMatch(/192\.0\.2\.99/);
 });

