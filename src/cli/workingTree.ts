@@ -1,5 +1,6 @@
 // Where a command finds the topology, its lock and rendered/, and the topology compiled from them:
 // from the working tree, or (for diff --base) from whatever `read` reads.
+import { renameSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { compile, type Compiled } from '../compile.js';
@@ -57,6 +58,13 @@ export async function compileWorkingTree(options: CliOptions, io: CliIo): Promis
   if (!compiled) return { paths, code: reportInvalid(diagnostics, options, io) };
   reportWarnings(diagnostics, options, io);
   return { paths, compiled, warnings: diagnostics, code: 0 };
+}
+
+/** The topology rewritten (enroll, keys rotate): beside the file, then renamed over it, so an interrupted write leaves it as it was. */
+export function writeTopology(io: CliIo, topologyPath: string, text: string): void {
+  const path = resolve(io.cwd, topologyPath);
+  writeFileSync(`${path}.tmp-${process.pid}`, text);
+  renameSync(`${path}.tmp-${process.pid}`, path);
 }
 
 export async function readSource(io: CliIo, path: string): Promise<SourceText>;

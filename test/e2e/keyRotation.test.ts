@@ -110,4 +110,22 @@ describe('keys rotate', () => {
     expect(code, log).toBe(0);
     await expectSwitched(spoke, publicKey);
   }, 180_000);
+
+  test('a switch the hub cannot follow rolls back: the old key live and in its file, the new one waiting again', async () => {
+    const spoke = spokes[2]!;
+    const oldKey = fleet.topology.hosts[spoke.name]!.publicKey;
+    const publicKey = await rotate(spoke);
+    // Only the spoke: the hub never learns the new key, so the spoke's verify through the tunnel fails.
+    const { code, report } = await apply('--hosts', spoke.name);
+    expect(code).toBe(1);
+    expect(report.hosts.find((h) => h.host === spoke.name)).toMatchObject({ result: 'rolled back' });
+    expect(await sh(spoke, 'wg show wg0 public-key; wg pubkey < /etc/wireguard/wg0.key; wg pubkey < /etc/wireguard/wg0.key.next; ls /etc/wireguard')).toBe(
+      `${oldKey}\n${oldKey}\n${publicKey}\nwg0.conf\nwg0.key\nwg0.key.next`,
+    );
+    expect(await sh(spoke, `ping -c 1 -W 2 ${hub.meshAddress} >/dev/null && echo ok`)).toBe('ok');
+    // The next whole apply switches both ends.
+    const again = await apply();
+    expect(again.code, again.log).toBe(0);
+    await expectSwitched(spoke, publicKey);
+  }, 180_000);
 });

@@ -35,7 +35,9 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
   }
 
   const tree = snapshotOfFiles(`${options.out}/`, readRenderedTree(paths.out));
-  const jobs = hostJobs(compiled.model, tree.manifest!, tree.files, only);
+  // Every host's job: preshared keys need both ends of a selected host's pairs.
+  const allJobs = hostJobs(compiled.model, tree.manifest!, tree.files);
+  const jobs = only ? allJobs.filter((job) => only.includes(job.host)) : allJobs;
   const auth = await sshAuth(io);
   // Hosts' words reach the job log: no line of them may read as a workflow command there.
   const log = commandSafe(io);
@@ -47,7 +49,7 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
   };
   // Before the transactions, so that an interface coming up or reloading finds every pair's key.
   const keys = compiled.model.mesh.presharedKeys
-    ? await distributePresharedKeys(compiled.model, hostJobs(compiled.model, tree.manifest!, tree.files), env, { dryRun: dryRun === true, concurrency: Number(concurrency), ...(only ? { only } : {}) })
+    ? await distributePresharedKeys(compiled.model, allJobs, env, { dryRun: dryRun === true, concurrency: Number(concurrency), ...(only ? { only } : {}) })
     : undefined;
   const results = await applyFleet(jobs, env, { dryRun: dryRun === true, concurrency: Number(concurrency), verifyTimeoutSeconds: 20, confirmTimeoutSeconds: Number(confirmTimeout), lockWaitSeconds: 120 });
 

@@ -1,7 +1,5 @@
 // `fortress enroll <host>`: see src/enroll/enrollHost.ts. This module turns the command line into an
 // enrollment, hands it the effects (the topology file, SSH), and prints what came of it.
-import { renameSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { connectSsh } from '../../../apply/sshConnection.js';
 import { enrollHost, sshEffects } from '../../../enroll/enrollHost.js';
 import type { CliOptions } from '../../command.js';
@@ -9,7 +7,7 @@ import { formatDiagnostics } from '../../formatDiagnostics.js';
 import { EXIT_FAILED, EXIT_OK, InputError, type CliIo } from '../../io.js';
 import { sshAuth } from '../../sshAuth.js';
 import { commandSafeJson, neutralizeWorkflowCommands } from '../../workflowCommands.js';
-import { readSource } from '../../workingTree.js';
+import { readSource, writeTopology } from '../../workingTree.js';
 
 export async function run(options: CliOptions, io: CliIo): Promise<number> {
   const text = (name: string) => (typeof options.values[name] === 'string' ? (options.values[name] as string) : undefined);
@@ -21,7 +19,6 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
   const roles = text('roles');
   const fingerprint = text('host-key-fingerprint');
   const host = options.arguments[0]!;
-  const path = resolve(io.cwd, options.topology);
 
   const result = await enrollHost(
     {
@@ -34,11 +31,7 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
     },
     {
       readTopology: () => readSource(io, options.topology),
-      // Beside the file, then renamed over it: an interrupted write leaves the topology as it was.
-      writeTopology: async (written) => {
-        writeFileSync(`${path}.tmp-${process.pid}`, written);
-        renameSync(`${path}.tmp-${process.pid}`, path);
-      },
+      writeTopology: async (written) => writeTopology(io, options.topology, written),
       ...sshEffects(await sshAuth(io), io.connect ?? connectSsh),
     },
   );

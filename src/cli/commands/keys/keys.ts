@@ -1,8 +1,6 @@
 // `fortress keys bootstrap|rotate <host>`: a WireGuard key made on the host by `wg genkey`; only its
 // public half comes back. Rotation leaves the new key beside the current one and writes its public
 // key into the topology, so the switch goes through review and apply like any change.
-import { renameSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { connectionPreconditions, unknownHost } from '../../../apply/hostJobs.js';
 import { remoteText } from '../../../apply/remoteText.js';
 import { connectSsh } from '../../../apply/sshConnection.js';
@@ -15,7 +13,7 @@ import { EXIT_FAILED, EXIT_OK, type CliIo } from '../../io.js';
 import { reportInvalid } from '../../report.js';
 import { sshAuth } from '../../sshAuth.js';
 import { annotation, commandSafeJson, neutralizeWorkflowCommands } from '../../workflowCommands.js';
-import { compileWorkingTree, readSource } from '../../workingTree.js';
+import { compileWorkingTree, readSource, writeTopology } from '../../workingTree.js';
 
 export async function run(options: CliOptions, io: CliIo): Promise<number> {
   const [subcommand, hostName] = options.arguments as [string, string];
@@ -55,10 +53,7 @@ export async function run(options: CliOptions, io: CliIo): Promise<number> {
   if (rotate && outcome.publicKey !== host.publicKey) {
     const written = writeHost(await readSource(io, options.topology), { host: host.name, publicKey: outcome.publicKey, ssh: { address: host.ssh.address, hostKey: host.ssh.hostKey } });
     if (!written.text) return reportInvalid(written.diagnostics, options, io);
-    // Beside the file, then renamed over it: an interrupted write leaves the topology as it was.
-    const path = resolve(io.cwd, options.topology);
-    writeFileSync(`${path}.tmp-${process.pid}`, written.text);
-    renameSync(`${path}.tmp-${process.pid}`, path);
+    writeTopology(io, options.topology, written.text);
     topologyUpdated = true;
   }
 
